@@ -1,0 +1,165 @@
+"""The configured detector: recognizers + engine + context + NER, merged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, compile_words, has_word
+from veil.detect._engine import PatternEngine
+from veil.detect._entities import Entity, EntityName
+from veil.detect._finding import Finding
+from veil.detect._recognizer import Pattern, Recognizer
+from veil.detect._resolve import resolve_overlaps
+from veil.errors import InvalidInput
+
+DEFAULT_THRESHOLD = 0.5
+NER_PRIORITY = 10
+DENY_LIST_PRIORITY = 99
+
+
+class NerModel(Protocol):
+    """A named-entity model: one list of findings per text, in order."""
+
+    name: str
+
+    def find(self, texts: Sequence[str]) -> list[list[Finding]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    recognizer: Recognizer
+    pattern: Pattern
+    context: re.Pattern[str] | None
+    negative: re.Pattern[str] | None
+
+
+class Detector:
+    """Finds personal data and secrets in text.
+
+    >>> Detector(entities=[Entity.EMAIL_ADDRESS]).detect("write to ana@example.org")
+    [Finding(start=9, end=24, entity=<Entity.EMAIL_ADDRESS: 'EMAIL_ADDRESS'>, score=0.95, recognizer='email')]
+    """
+
+    def __init__(
+        self,
+        recognizers: Iterable[Recognizer] | None = None,
+        *,
+        entities: Iterable[EntityName] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        allow: Iterable[str] = (),
+        deny: Mapping[str, EntityName] | None = None,
+        extra: Iterable[Recognizer] = (),
+        ner: NerModel | None = None,
+        use_hyperscan: bool = True,
+    ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise InvalidInput("threshold must be between 0 and 1")
+        if recognizers is None:
+            from veil.detect.recognizers import builtin_recognizers
+
+            recognizers = builtin_recognizers()
+        chosen = [*recognizers, *extra, *_deny_list_recognizers(deny or {})]
+        wanted = None if entities is None else {str(e) for e in entities}
+        if wanted is not None:
+            chosen = [r for r in chosen if str(r.entity) in wanted]
+        self.threshold = threshold
+        self.entities = wanted
+        self._allow = frozenset(allow)
+        self._ner = ner
+        self._priority = {r.name: r.priority for r in chosen}
+        self._entries = [
+            _Compiled(r, p, compile_words(r.context), compile_words(r.negative_context))
+            for r in chosen
+            for p in r.patterns
+        ]
+        self._engine = PatternEngine(
+            [(e.pattern.regex, e.pattern.flags) for e in self._entries],
+            use_hyperscan=use_hyperscan,
+        )
+
+    @property
+    def backend(self) -> str:
+        return self._engine.backend
+
+    @property
+    def recognizers(self) -> list[Recognizer]:
+        seen: dict[str, Recognizer] = {e.recognizer.name: e.recognizer for e in self._entries}
+        return list(seen.values())
+
+    def detect(self, text: str) -> list[Finding]:
+        """Findings in ``text``, sorted by position, never overlapping."""
+        ner = self._ner.find([text])[0] if self._ner is not None and text else []
+        return self._merge(text, self._pattern_findings(text), ner)
+
+    def detect_many(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[list[Finding]]:
+        """Like ``detect`` over many texts; batches them through the NER model."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self._detect_batch(batch)
+                batch = []
+        if batch:
+            yield from self._detect_batch(batch)
+
+    def _detect_batch(self, texts: list[str]) -> Iterator[list[Finding]]:
+        ner = self._ner.find(texts) if self._ner is not None else [[] for _ in texts]
+        for text, found in zip(texts, ner, strict=True):
+            yield self._merge(text, self._pattern_findings(text), found)
+
+    def _merge(self, text: str, patterned: list[Finding], ner: list[Finding]) -> list[Finding]:
+        if self.entities is not None:
+            ner = [f for f in ner if str(f.entity) in self.entities]
+        kept = [f for f in [*patterned, *ner] if f.score >= self.threshold]
+        if self._allow:
+            kept = [f for f in kept if text[f.start:f.end] not in self._allow]
+        return resolve_overlaps(kept, self._priority_of)
+
+    def _priority_of(self, finding: Finding) -> int:
+        return self._priority.get(finding.recognizer, NER_PRIORITY)
+
+    def _pattern_findings(self, text: str) -> list[Finding]:
+        if not isinstance(text, str):
+            raise InvalidInput("text must be a str")
+        found: list[Finding] = []
+        for index, match in self._engine.matches(text):
+            finding = self._score(self._entries[index], text, match)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def _score(self, entry: _Compiled, text: str, match: re.Match[str]) -> Finding | None:
+        recognizer, pattern = entry.recognizer, entry.pattern
+        start, end = match.span(pattern.group)
+        if start < 0 or start == end:
+            return None
+        if recognizer.validator is not None and not recognizer.validator(text[start:end]):
+            return None
+        score = pattern.score
+        window = recognizer.context_window
+        if has_word(entry.context, text, start, end, window):
+            score = min(1.0, score + CONTEXT_BOOST)
+        elif recognizer.requires_context:
+            return None
+        if has_word(entry.negative, text, start, end, window):
+            score = max(0.0, score - NEGATIVE_PENALTY)
+        return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
+
+
+def _deny_list_recognizers(deny: Mapping[str, EntityName]) -> list[Recognizer]:
+    by_entity: dict[str, list[str]] = {}
+    for term, entity in deny.items():
+        if not term.strip():
+            raise InvalidInput("deny list terms must not be blank")
+        by_entity.setdefault(str(entity), []).append(term)
+    recognizers = []
+    for entity, terms in sorted(by_entity.items()):
+        body = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        pattern = Pattern("deny_list", rf"(?<!\w)(?:{body})(?!\w)", 1.0, flags=0)
+        name = f"deny_list:{entity}"
+        label: EntityName = Entity(entity) if entity in Entity.__members__ else entity
+        recognizers.append(Recognizer(name, label, (pattern,), priority=DENY_LIST_PRIORITY))
+    return recognizers

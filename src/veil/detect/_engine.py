@@ -1,0 +1,114 @@
+"""The compiled multi-pattern pass.
+
+All patterns are compiled once. One Hyperscan scan (prefilter mode: a superset
+of the real matches, never fewer) tells which patterns can match a text; only
+those then run on Python's ``re`` to get exact spans and groups. Without
+Hyperscan (no wheel for the platform) every pattern runs on ``re``; the
+patterns are written to stay linear there too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+try:  # the wheel exists for x86-64 Linux/macOS/Windows; elsewhere we fall back
+    import hyperscan as _hs
+except ImportError:  # pragma: no cover - depends on the platform
+    _hs = None
+
+
+def hyperscan_available() -> bool:
+    return _hs is not None
+
+
+class PatternEngine:
+    """Compile ``(regex, flags)`` pairs once; yield ``(index, match)`` for a text."""
+
+    def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True) -> None:
+        self._compiled = [re.compile(regex, flags) for regex, flags in patterns]
+        self._always: list[int] = list(range(len(patterns)))
+        self._database: Any = None
+        self._lock = threading.Lock()
+        if use_hyperscan and _hs is not None and patterns:
+            self._build_prefilter(patterns)
+
+    @property
+    def backend(self) -> str:
+        return "hyperscan+re" if self._database is not None else "re"
+
+    def __len__(self) -> int:
+        return len(self._compiled)
+
+    def _build_prefilter(self, patterns: Sequence[tuple[str, int]]) -> None:
+        assert _hs is not None
+        accepted: list[int] = []
+        for index, (regex, flags) in enumerate(patterns):
+            if _compiles_in_hyperscan(regex, flags):
+                accepted.append(index)
+        if not accepted:
+            return
+        database = _hs.Database()
+        database.compile(
+            expressions=[_hs_expression(patterns[i][0]) for i in accepted],
+            ids=accepted,
+            elements=len(accepted),
+            flags=[_hs_flags(patterns[i][1]) for i in accepted],
+        )
+        self._database = database
+        accepted_set = set(accepted)
+        self._always = [i for i in range(len(patterns)) if i not in accepted_set]
+
+    def candidate_patterns(self, text: str) -> list[int]:
+        """Indexes of the patterns that may match ``text``, in pattern order."""
+        if self._database is None:
+            return self._always
+        hits: set[int] = set()
+
+        def on_match(pattern_id: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
+            hits.add(pattern_id)
+
+        data = text.encode("utf-8", "replace")
+        with self._lock:  # a Hyperscan scratch space serves one scan at a time
+            self._database.scan(data, match_event_handler=on_match)
+        hits.update(self._always)
+        return sorted(hits)
+
+    def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
+        for index in self.candidate_patterns(text):
+            for match in self._compiled[index].finditer(text):
+                yield index, match
+
+
+def _hs_expression(regex: str) -> bytes:
+    return regex.encode("utf-8")
+
+
+def _hs_flags(flags: int) -> int:
+    assert _hs is not None
+    out = _hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH | _hs.HS_FLAG_UTF8
+    if flags & re.IGNORECASE:
+        out |= _hs.HS_FLAG_CASELESS
+    if flags & re.DOTALL:
+        out |= _hs.HS_FLAG_DOTALL
+    if flags & re.MULTILINE:
+        out |= _hs.HS_FLAG_MULTILINE
+    if not flags & re.ASCII:  # Unicode classes in re need them in Hyperscan too
+        out |= _hs.HS_FLAG_UCP
+    return int(out)
+
+
+def _compiles_in_hyperscan(regex: str, flags: int) -> bool:
+    """Some Python-only syntax has no Hyperscan form: such patterns always run on re."""
+    assert _hs is not None
+    if flags & re.VERBOSE:
+        return False
+    try:
+        database = _hs.Database()
+        database.compile(expressions=[_hs_expression(regex)], ids=[0], elements=1,
+                         flags=[_hs_flags(flags)])
+    except _hs.error:
+        return False
+    return True

@@ -1,0 +1,52 @@
+"""A recognizer is data plus a check: named patterns, context words, a validator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from veil.detect._entities import EntityName
+
+#: Returns True when the candidate is a real instance (checksum, range, parse).
+Validator = Callable[[str], bool]
+
+#: Built-in patterns are ASCII-only in \b, \w, \d: same meaning in Hyperscan and re.
+DEFAULT_FLAGS = re.ASCII
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One regular expression. ``group`` selects the reported span (0 = whole match).
+
+    Patterns must run in linear time on Python's backtracking engine: every
+    unbounded repeat is anchored by a lookbehind that stops it from restarting
+    inside a run it already consumed.
+    """
+
+    name: str
+    regex: str
+    score: float
+    group: int | str = 0
+    flags: int = DEFAULT_FLAGS
+
+
+@dataclass(frozen=True, slots=True)
+class Recognizer:
+    """Finds one entity type.
+
+    ``context`` words near a candidate raise its score, ``negative_context``
+    words lower it; ``requires_context`` drops candidates with no context word
+    at all (passport numbers, driver's licences). ``priority`` decides between
+    overlapping findings: the more specific, validated type wins.
+    """
+
+    name: str
+    entity: EntityName
+    patterns: tuple[Pattern, ...]
+    validator: Validator | None = None
+    context: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+    requires_context: bool = False
+    priority: int = 50
+    context_window: tuple[int, int] = field(default=(48, 24))

@@ -1,0 +1,128 @@
+"""The Veil error tree.
+
+    VeilError
+    ├── InvalidInput            422  bad request data (names the field, never the value)
+    │   └── InputTooLarge       413
+    ├── NotFound                404
+    ├── AccessDenied            403
+    │   ├── ConsentMissing
+    │   ├── PurposeNotAllowed
+    │   └── TokenExpired        401
+    ├── BudgetExhausted         409
+    ├── IntegrityError          409
+    ├── DecryptionFailed        400  (says nothing more, by design)
+    ├── ConfigError             500
+    │   └── DependencyMissing        an optional extra is not installed
+    ├── StorageError            503
+    └── UpstreamError           502
+
+Messages name fields, ids and sizes; they never carry the data being processed.
+"""
+
+from __future__ import annotations
+
+
+class VeilError(Exception):
+    """Base of every error Veil raises on purpose."""
+
+    code = "veil_error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(VeilError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class InputTooLarge(InvalidInput):
+    code = "input_too_large"
+    http_status = 413
+
+
+class NotFound(VeilError):
+    code = "not_found"
+    http_status = 404
+
+
+class AccessDenied(VeilError):
+    code = "access_denied"
+    http_status = 403
+
+
+class ConsentMissing(AccessDenied):
+    code = "consent_missing"
+
+
+class PurposeNotAllowed(AccessDenied):
+    code = "purpose_not_allowed"
+
+
+class TokenExpired(AccessDenied):
+    code = "token_expired"
+    http_status = 401
+
+
+class BudgetExhausted(VeilError):
+    code = "budget_exhausted"
+    http_status = 409
+
+
+class IntegrityError(VeilError):
+    code = "integrity_error"
+    http_status = 409
+
+
+class DecryptionFailed(VeilError):
+    code = "decryption_failed"
+    http_status = 400
+
+    def __init__(self, message: str = "decryption failed") -> None:
+        super().__init__(message)
+
+
+class ConfigError(VeilError):
+    code = "config_error"
+    http_status = 500
+
+
+class DependencyMissing(ConfigError):
+    """An optional extra is needed: the message is the one line to run."""
+
+    code = "dependency_missing"
+
+    def __init__(self, extra: str, what: str) -> None:
+        super().__init__(f"{what} needs an optional extra: pip install 'veil[{extra}]'")
+        self.extra = extra
+
+
+class StorageError(VeilError):
+    code = "storage_error"
+    http_status = 503
+
+
+class UpstreamError(VeilError):
+    code = "upstream_error"
+    http_status = 502
+
+
+__all__ = [
+    "AccessDenied",
+    "BudgetExhausted",
+    "ConfigError",
+    "ConsentMissing",
+    "DecryptionFailed",
+    "DependencyMissing",
+    "InputTooLarge",
+    "IntegrityError",
+    "InvalidInput",
+    "NotFound",
+    "PurposeNotAllowed",
+    "StorageError",
+    "TokenExpired",
+    "UpstreamError",
+    "VeilError",
+]
