@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from functools import cache
 
+from veil._callable_module import make_callable
 from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY
 from veil.detect._detector import DEFAULT_THRESHOLD, Detector, NerModel
 from veil.detect._engine import hyperscan_available
 from veil.detect._entities import SECRET_ENTITIES, Entity, EntityName
 from veil.detect._finding import Finding
-from veil.detect._recognizer import Pattern, Recognizer, Validator
+from veil.detect._recognizer import Pattern, Recognizer, Refiner, Validator
 from veil.detect._validators import get_validator, register_validator
 from veil.detect.recognizers import builtin_recognizers
 
@@ -29,6 +30,8 @@ def detect(text: str) -> list[Finding]:
     return default_detector().detect(text)
 
 
+make_callable(__name__, detect)
+
 __all__ = [
     "CONTEXT_BOOST",
     "DEFAULT_THRESHOLD",
@@ -41,6 +44,7 @@ __all__ = [
     "NerModel",
     "Pattern",
     "Recognizer",
+    "Refiner",
     "Validator",
     "builtin_recognizers",
     "default_detector",

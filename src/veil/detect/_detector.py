@@ -126,19 +126,28 @@ class Detector:
             raise InvalidInput("text must be a str")
         found: list[Finding] = []
         for index, match in self._engine.matches(text):
-            finding = self._score(self._entries[index], text, match)
-            if finding is not None:
-                found.append(finding)
+            entry = self._entries[index]
+            start, end = match.span(entry.pattern.group)
+            if start < 0 or start == end:
+                continue
+            for span_start, span_end, score in self._spans(entry, text, start, end):
+                finding = self._score(entry, text, span_start, span_end, score)
+                if finding is not None:
+                    found.append(finding)
         return found
 
-    def _score(self, entry: _Compiled, text: str, match: re.Match[str]) -> Finding | None:
-        recognizer, pattern = entry.recognizer, entry.pattern
-        start, end = match.span(pattern.group)
-        if start < 0 or start == end:
-            return None
+    @staticmethod
+    def _spans(entry: _Compiled, text: str, start: int, end: int) -> list[tuple[int, int, float]]:
+        refine = entry.recognizer.refine
+        if refine is None:
+            return [(start, end, entry.pattern.score)]
+        return [(start + s, start + e, score) for s, e, score in refine(text[start:end]) if s < e]
+
+    def _score(self, entry: _Compiled, text: str, start: int, end: int,
+               score: float) -> Finding | None:
+        recognizer = entry.recognizer
         if recognizer.validator is not None and not recognizer.validator(text[start:end]):
             return None
-        score = pattern.score
         window = recognizer.context_window
         if has_word(entry.context, text, start, end, window):
             score = min(1.0, score + CONTEXT_BOOST)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from veil.detect._entities import EntityName
 
 #: Returns True when the candidate is a real instance (checksum, range, parse).
 Validator = Callable[[str], bool]
+
+#: Splits or trims a candidate into real instances: ``(start, end, score)`` offsets
+#: relative to the candidate. Used where one match may hold several or need trimming
+#: (phone numbers in a run of digits, an IBAN followed by more capitals).
+Refiner = Callable[[str], Sequence[tuple[int, int, float]]]
 
 #: Built-in patterns are ASCII-only in \b, \w, \d: same meaning in Hyperscan and re.
 DEFAULT_FLAGS = re.ASCII
@@ -37,7 +42,8 @@ class Recognizer:
 
     ``context`` words near a candidate raise its score, ``negative_context``
     words lower it; ``requires_context`` drops candidates with no context word
-    at all (passport numbers, driver's licences). ``priority`` decides between
+    at all (passport numbers, driver's licences). ``refine``, when set, replaces
+    the match by the instances it finds inside it (each still validated). ``priority`` decides between
     overlapping findings: the more specific, validated type wins.
     """
 
@@ -45,6 +51,7 @@ class Recognizer:
     entity: EntityName
     patterns: tuple[Pattern, ...]
     validator: Validator | None = None
+    refine: Refiner | None = None
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     requires_context: bool = False

@@ -27,7 +27,8 @@ def resolve_overlaps(findings: Iterable[Finding], priority: Callable[[Finding], 
             insort(starts, finding.start)
             kept[finding.start] = finding
         elif finding.entity in CONTAINERS and all(
-            finding.start <= c.start and c.end <= finding.end for c in clashes
+            finding.start <= c.start and c.end <= finding.end and len(c) < len(finding)
+            for c in clashes
         ):
             for clash in clashes:
                 starts.remove(clash.start)

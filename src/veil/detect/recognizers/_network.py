@@ -1,7 +1,57 @@
-"""Placeholder: filled in by its owner."""
+"""IP and MAC addresses, parsed rather than matched loosely."""
 
 from __future__ import annotations
 
-from veil.detect._recognizer import Recognizer
+from veil.detect._entities import Entity
+from veil.detect._recognizer import Pattern, Recognizer
+from veil.detect._validators import ip_address
 
-RECOGNIZERS: tuple[Recognizer, ...] = ()
+_IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+_HEX4 = r"[0-9A-Fa-f]{1,4}"
+
+def _ipv6_ok(text: str) -> bool:
+    # "12:30:45" parses nowhere, but keep the explicit rule: a time is never an IP.
+    return ip_address(text) and ("::" in text or text.count(":") == 7 or "." in text)
+
+
+def _ip_valid(text: str) -> bool:
+    if ":" in text:
+        return _ipv6_ok(text)
+    return ip_address(text)
+
+
+IP = Recognizer(
+    name="ip",
+    entity=Entity.IP_ADDRESS,
+    patterns=(
+        Pattern("ipv4", rf"(?<![\w.]){_IPV4}(?:/\d{{1,2}})?(?![\w]|\.\d)", 0.85),
+        # Full, compressed (::) and IPv4-suffixed forms; ipaddress decides.
+        Pattern(
+            "ipv6",
+            rf"(?<![\w:.])(?:{_HEX4}|:)?(?::{_HEX4}|:){{1,7}}(?::{_IPV4}|:{_HEX4}|:)?"
+            rf"(?:%[A-Za-z0-9]{{1,16}})?(?:/\d{{1,3}})?(?![\w:])",
+            0.85,
+        ),
+    ),
+    validator=_ip_valid,
+    context=("ip", "address", "addr", "host", "client", "server", "remote", "from", "src", "dst"),
+    negative_context=("version", "ver", "release", "build"),
+    priority=80,
+)
+
+
+
+MAC = Recognizer(
+    name="mac",
+    entity=Entity.MAC_ADDRESS,
+    patterns=(
+        Pattern("mac_colon", r"(?<![\w:-])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}(?![\w:-])", 0.85),
+        Pattern("mac_dash", r"(?<![\w:-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w:-])", 0.85),
+        Pattern("mac_dotted", r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])", 0.7),
+    ),
+    validator=lambda s: s.replace(":", "").replace("-", "").replace(".", "") not in {"0" * 12},
+    context=("mac", "hwaddr", "ether", "bssid", "device", "hardware address"),
+    priority=80,
+)
+
+RECOGNIZERS: tuple[Recognizer, ...] = (IP, MAC)
