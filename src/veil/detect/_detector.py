@@ -75,10 +75,12 @@ class Detector:
             for r in chosen
             for p in r.patterns
         ]
-        self._engine = PatternEngine(
-            [(e.pattern.regex, e.pattern.flags) for e in self._entries],
-            use_hyperscan=use_hyperscan,
-        )
+        # Recognizers sharing a pattern (a date and a date of birth) share one run of it.
+        groups: dict[tuple[str, int], list[_Compiled]] = {}
+        for entry in self._entries:
+            groups.setdefault((entry.pattern.regex, entry.pattern.flags), []).append(entry)
+        self._groups = list(groups.values())
+        self._engine = PatternEngine(list(groups), use_hyperscan=use_hyperscan)
 
     @property
     def backend(self) -> str:
@@ -126,14 +128,14 @@ class Detector:
             raise InvalidInput("text must be a str")
         found: list[Finding] = []
         for index, match in self._engine.matches(text):
-            entry = self._entries[index]
-            start, end = match.span(entry.pattern.group)
-            if start < 0 or start == end:
-                continue
-            for span_start, span_end, score in self._spans(entry, text, start, end):
-                finding = self._score(entry, text, span_start, span_end, score)
-                if finding is not None:
-                    found.append(finding)
+            for entry in self._groups[index]:
+                start, end = match.span(entry.pattern.group)
+                if start < 0 or start == end:
+                    continue
+                for span_start, span_end, score in self._spans(entry, text, start, end):
+                    finding = self._score(entry, text, span_start, span_end, score)
+                    if finding is not None:
+                        found.append(finding)
         return found
 
     @staticmethod
@@ -146,13 +148,14 @@ class Detector:
     def _score(self, entry: _Compiled, text: str, start: int, end: int,
                score: float) -> Finding | None:
         recognizer = entry.recognizer
+        window = recognizer.context_window
+        context = has_word(entry.context, text, start, end, window)
+        if recognizer.requires_context and not context:  # cheapest check first
+            return None
         if recognizer.validator is not None and not recognizer.validator(text[start:end]):
             return None
-        window = recognizer.context_window
-        if has_word(entry.context, text, start, end, window):
+        if context:
             score = min(1.0, score + CONTEXT_BOOST)
-        elif recognizer.requires_context:
-            return None
         if has_word(entry.negative, text, start, end, window):
             score = max(0.0, score - NEGATIVE_PENALTY)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)

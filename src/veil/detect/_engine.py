@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+_hs: Any
 try:  # the wheel exists for x86-64 Linux/macOS/Windows; elsewhere we fall back
     import hyperscan as _hs
 except ImportError:  # pragma: no cover - depends on the platform
@@ -44,22 +45,14 @@ class PatternEngine:
 
     def _build_prefilter(self, patterns: Sequence[tuple[str, int]]) -> None:
         assert _hs is not None
-        accepted: list[int] = []
-        for index, (regex, flags) in enumerate(patterns):
-            if _compiles_in_hyperscan(regex, flags):
-                accepted.append(index)
-        if not accepted:
-            return
-        database = _hs.Database()
-        database.compile(
-            expressions=[_hs_expression(patterns[i][0]) for i in accepted],
-            ids=accepted,
-            elements=len(accepted),
-            flags=[_hs_flags(patterns[i][1]) for i in accepted],
-        )
-        self._database = database
-        accepted_set = set(accepted)
-        self._always = [i for i in range(len(patterns)) if i not in accepted_set]
+        key = tuple(patterns)
+        with _CACHE_LOCK:  # detectors with the same patterns share one compiled database
+            if key not in _CACHE:
+                _CACHE[key] = _prefilter(patterns)
+            self._database, eligible, self._lock = _CACHE[key]
+        if self._database is not None:
+            accepted = set(eligible)
+            self._always = [i for i in range(len(patterns)) if i not in accepted]
 
     def candidate_patterns(self, text: str) -> list[int]:
         """Indexes of the patterns that may match ``text``, in pattern order."""
@@ -82,8 +75,44 @@ class PatternEngine:
                 yield index, match
 
 
+_BIG_REPEAT = re.compile(r"(?<!\\)\{(\d+),(\d+)\}")
+_BIG = 16
+
+
 def _hs_expression(regex: str) -> bytes:
-    return regex.encode("utf-8")
+    """Widen large bounded repeats ``{m,n}`` to ``{m,}``: still a superset for the
+    prefilter, and Hyperscan compiles and scans unbounded repeats far faster."""
+    widened = _BIG_REPEAT.sub(
+        lambda m: f"{{{m.group(1)},}}" if int(m.group(2)) > _BIG else m.group(0), regex
+    )
+    return widened.encode("utf-8")
+
+
+def _compile_database(patterns: Sequence[tuple[str, int]], indexes: list[int]) -> Any:
+    assert _hs is not None
+    database = _hs.Database()
+    database.compile(
+        expressions=[_hs_expression(patterns[i][0]) for i in indexes],
+        ids=indexes,
+        elements=len(indexes),
+        flags=[_hs_flags(patterns[i][1]) for i in indexes],
+    )
+    return database
+
+
+_CACHE: dict[tuple[tuple[str, int], ...], tuple[Any, list[int], threading.Lock]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _prefilter(patterns: Sequence[tuple[str, int]]) -> tuple[Any, list[int], threading.Lock]:
+    assert _hs is not None
+    eligible = [i for i, (_, flags) in enumerate(patterns) if not flags & re.VERBOSE]
+    try:
+        database = _compile_database(patterns, eligible)
+    except _hs.error:  # find the patterns Hyperscan rejects; they run on re alone
+        eligible = [i for i in eligible if _compiles_in_hyperscan(*patterns[i])]
+        database = _compile_database(patterns, eligible) if eligible else None
+    return database, eligible, threading.Lock()
 
 
 def _hs_flags(flags: int) -> int:
@@ -103,12 +132,8 @@ def _hs_flags(flags: int) -> int:
 def _compiles_in_hyperscan(regex: str, flags: int) -> bool:
     """Some Python-only syntax has no Hyperscan form: such patterns always run on re."""
     assert _hs is not None
-    if flags & re.VERBOSE:
-        return False
     try:
-        database = _hs.Database()
-        database.compile(expressions=[_hs_expression(regex)], ids=[0], elements=1,
-                         flags=[_hs_flags(flags)])
+        _compile_database([(regex, flags)], [0])
     except _hs.error:
         return False
     return True

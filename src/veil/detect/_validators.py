@@ -115,7 +115,18 @@ def us_itin(text: str) -> bool:
     return 50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or 94 <= group <= 99
 
 
+def _ipv4_fast(text: str) -> bool | None:
+    """Plain dotted quads without a prefix decide here, without ipaddress's overhead."""
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    return all(int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
+
+
 def ip_address(text: str) -> bool:
+    fast = _ipv4_fast(text)
+    if fast is not None:
+        return fast
     candidate = text.strip("[]")
     if "/" in candidate:
         candidate, _, prefix = candidate.partition("/")

@@ -35,6 +35,8 @@ _PARTS = re.compile(r"[A-Za-z]+|\d+")
 
 def is_real_date(text: str) -> bool:
     """The day exists in the month (either day/month order for numeric dates)."""
+    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():  # ISO, the common case
+        return _exists(int(text[:4]), int(text[5:7]), int(text[8:10]))
     numbers = [int(t) for t in _PARTS.findall(text) if t.isdigit()]
     month_names = [_MONTHS.get(t.lower()[:3]) for t in _PARTS.findall(text) if t.isalpha()]
     month = next((m for m in month_names if m), None)

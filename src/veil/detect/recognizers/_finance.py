@@ -33,9 +33,7 @@ def _iban_spans(candidate: str) -> list[tuple[int, int, float]]:
     wanted = _IBAN_LENGTHS.get(candidate[:2].upper())
     if wanted is None:
         return []
-    seen = 0
-    for match in _ALNUM.finditer(candidate):
-        seen += 1
+    for seen, match in enumerate(_ALNUM.finditer(candidate), start=1):
         if seen == wanted:
             end = match.end()
             return [(0, end, 0.95)] if iban(candidate[:end]) else []
