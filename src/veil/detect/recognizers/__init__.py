@@ -13,6 +13,7 @@ from veil.detect.recognizers import (
     _finance,
     _national,
     _network,
+    _places,
     _secrets,
     _us,
     _wallets,
@@ -20,7 +21,7 @@ from veil.detect.recognizers import (
 
 _FAMILIES = (
     _contact, _network, _finance, _us, _dates, _address, _national, _documents, _wallets,
-    _secrets,
+    _secrets, _places,
 )
 
 
