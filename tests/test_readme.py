@@ -1,0 +1,69 @@
+"""The README's commands and examples run, so the docs cannot drift."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"```sh\n", section)) == 2
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    test_command = _blocks("sh")[1].strip()
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_python_examples_run_in_order() -> None:
+    namespace: dict[str, object] = {}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for block in _blocks("python"):
+            exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
+    finally:
+        os.chdir(cwd)
+
+
+def test_toml_example_is_the_fixture_file() -> None:
+    (example,) = _blocks("toml")
+    assert example.strip() in (ROOT / "tests/fixtures/recognizers.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("line", [
+    line.removeprefix("$ ") for block in _blocks("console") for line in block.splitlines()
+    if line.startswith("$ veil ")
+])
+def test_console_examples_run(line: str) -> None:
+    veil = Path(sys.executable).parent / "veil"
+    result = subprocess.run([str(veil), *shlex.split(line)[1:]], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode in (0, 1), result.stderr  # 1 = findings, by design
+    assert result.stdout.strip()
+
+
+def test_quick_start_redaction_leaves_no_planted_value() -> None:
+    veil = Path(sys.executable).parent / "veil"
+    result = subprocess.run([str(veil), "redact", "examples/sample.txt"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=True)
+    sample = (ROOT / "examples/sample.txt").read_text(encoding="utf-8")
+    import veil as library
+
+    planted = [sample[f.start:f.end] for f in library.detect(sample)]
+    assert planted, "the sample must contain personal data"
+    assert not [value for value in planted if value in result.stdout]
