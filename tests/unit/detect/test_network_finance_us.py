@@ -15,6 +15,8 @@ TABLE = [
     ("peer 2001:db8::8a2e:370:7334.", [("2001:db8::8a2e:370:7334", "IP_ADDRESS")]),
     ("bind ::1 and 10.0.0.0/8", [("::1", "IP_ADDRESS"), ("10.0.0.0/8", "IP_ADDRESS")]),
     ("at 12:30:45 sharp", []),
+    ("mapped ::ffff:192.0.2.128 here", [("::ffff:192.0.2.128", "IP_ADDRESS")]),
+    ("full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 ok", [("2001:0db8:85a3:0000:0000:8a2e:0370:7334", "IP_ADDRESS")]),
     ("999.1.1.1 is not an address", []),
     ("version 1.2.3.4 released", []),
     ("mac 00:1A:2B:3C:4D:5E up", [("00:1A:2B:3C:4D:5E", "MAC_ADDRESS")]),

@@ -9,6 +9,7 @@ from veil.detect._validators import ip_address
 _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 _HEX4 = r"[0-9A-Fa-f]{1,4}"
 
+
 def _ipv6_ok(text: str) -> bool:
     # "12:30:45" parses nowhere, but keep the explicit rule: a time is never an IP.
     return ip_address(text) and ("::" in text or text.count(":") == 7 or "." in text)
@@ -25,11 +26,17 @@ IP = Recognizer(
     entity=Entity.IP_ADDRESS,
     patterns=(
         Pattern("ipv4", rf"(?<![\w.]){_IPV4}(?:/\d{{1,2}})?(?![\w]|\.\d)", 0.85),
-        # Full, compressed (::) and IPv4-suffixed forms; ipaddress decides.
         Pattern(
-            "ipv6",
-            rf"(?<![\w:.])(?:{_HEX4}|:)?(?::{_HEX4}|:){{1,7}}(?::{_IPV4}|:{_HEX4}|:)?"
-            rf"(?:%[A-Za-z0-9]{{1,16}})?(?:/\d{{1,3}})?(?![\w:])",
+            "ipv6_full",
+            rf"(?<![\w:.])(?:{_HEX4}:){{7}}{_HEX4}(?:%[A-Za-z0-9]{{1,16}})?(?:/\d{{1,3}})?(?![\w:])",
+            0.85,
+        ),
+        # Compressed forms always hold "::"; ipaddress decides the rest.
+        Pattern(
+            "ipv6_compressed",
+            rf"(?<![\w:.])(?:{_HEX4}(?::{_HEX4}){{0,6}})?::"
+            rf"(?:(?:{_HEX4}:){{0,5}}{_IPV4}|{_HEX4}(?::{_HEX4}){{0,6}})?"
+            rf"(?:%[A-Za-z0-9]{{1,16}})?(?:/\d{{1,3}})?(?![\w:]|\.\d)",
             0.85,
         ),
     ),
