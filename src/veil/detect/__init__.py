@@ -10,10 +10,12 @@ from functools import cache
 
 from veil._callable_module import make_callable
 from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY
+from veil.detect._custom import load_recognizers
 from veil.detect._detector import DEFAULT_THRESHOLD, Detector, NerModel
 from veil.detect._engine import hyperscan_available
 from veil.detect._entities import SECRET_ENTITIES, Entity, EntityName
 from veil.detect._finding import Finding
+from veil.detect._ner import SpacyNer
 from veil.detect._recognizer import Pattern, Recognizer, Refiner, Validator
 from veil.detect._validators import get_validator, register_validator
 from veil.detect.recognizers import builtin_recognizers
@@ -45,11 +47,13 @@ __all__ = [
     "Pattern",
     "Recognizer",
     "Refiner",
+    "SpacyNer",
     "Validator",
     "builtin_recognizers",
     "default_detector",
     "detect",
     "get_validator",
     "hyperscan_available",
+    "load_recognizers",
     "register_validator",
 ]

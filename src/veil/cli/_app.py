@@ -1,0 +1,63 @@
+"""The ``veil`` typer application and the one place where errors become exit statuses."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from veil.cli._io import UsageProblem
+from veil.errors import VeilError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # also "findings found" for veil detect
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, status: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(status)
+
+
+class _Group(TyperGroup):
+    """Maps every exception a command raises to one line on stderr and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                typer.Exit, typer.Abort):
+            raise
+        except UsageProblem as exc:
+            fail(str(exc), EXIT_USAGE)
+        except VeilError as exc:  # messages of Veil errors never carry data values
+            fail(exc.message, EXIT_FAILURE)
+        except BrokenPipeError:  # the reader went away (veil detect | head): nothing to tell it
+            raise typer.Exit(EXIT_FAILURE) from None
+        except KeyboardInterrupt:
+            fail("interrupted", EXIT_INTERRUPTED)
+        except Exception as exc:  # str(exc) of an unknown error may hold input: only its class is shown
+            fail(f"internal error ({type(exc).__name__})", EXIT_FAILURE)
+
+
+app = typer.Typer(
+    name="veil",
+    cls=_Group,
+    help="Veil: find and redact personal data and secrets in text and datasets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Veil: find and redact personal data and secrets in text and datasets.
+
+    Exit status: 0 ok (nothing found), 1 findings found or a failure, 2 a usage error.
+    """
