@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from veil.detect import Detector, Entity, Finding, detect
+from typing import TYPE_CHECKING
+
+from veil.detect import Detector, Entity, Finding
 from veil.errors import VeilError
+
+if TYPE_CHECKING:
+    from veil.detect import detect
+else:  # the package itself, made callable (see veil._callable_module)
+    from veil import detect
 
 __version__ = "0.1.0"
 

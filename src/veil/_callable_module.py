@@ -1,8 +1,8 @@
 """``veil.detect`` and ``veil.redact`` are both a function and a package.
 
-``veil/__init__`` binds the functions, but Python rebinds ``veil.<name>`` to the
-package whenever one of its submodules is imported for the first time. Making
-the package module itself callable keeps ``veil.detect(text)`` working either way.
+``veil.detect(text)`` is the short call users expect, while ``veil.detect`` also
+has to stay the package (``import veil.detect as d; d.Detector``). Making the
+package module callable gives both, whatever order submodules load in.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+import functools
+from collections.abc import Callable
+from typing import NoReturn, ParamSpec
 
-import click
 import typer
-from typer.core import TyperGroup
 
 from veil.cli._io import UsageProblem
 from veil.errors import VeilError
@@ -16,20 +16,22 @@ EXIT_FAILURE = 1  # also "findings found" for veil detect
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+P = ParamSpec("P")
+
 
 def fail(message: str, status: int) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(status)
 
 
-class _Group(TyperGroup):
-    """Maps every exception a command raises to one line on stderr and an exit status."""
+def mapped_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """The one place where exceptions become one line on stderr and an exit status."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
-                typer.Exit, typer.Abort):
+            command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
             raise
         except UsageProblem as exc:
             fail(str(exc), EXIT_USAGE)
@@ -42,10 +44,21 @@ class _Group(TyperGroup):
         except Exception as exc:  # str(exc) of an unknown error may hold input: only its class is shown
             fail(f"internal error ({type(exc).__name__})", EXIT_FAILURE)
 
+    return run
+
+
+def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Registers a ``veil NAME`` command with its errors mapped."""
+
+    def register(function: Callable[P, None]) -> Callable[P, None]:
+        app.command(name)(mapped_errors(function))
+        return function
+
+    return register
+
 
 app = typer.Typer(
     name="veil",
-    cls=_Group,
     help="Veil: find and redact personal data and secrets in text and datasets.",
     no_args_is_help=True,
     add_completion=False,

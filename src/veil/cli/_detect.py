@@ -10,7 +10,7 @@ from typing import Annotated, TextIO
 import typer
 
 from veil.cli import _options as opt
-from veil.cli._app import EXIT_FAILURE, EXIT_OK, app
+from veil.cli._app import EXIT_FAILURE, EXIT_OK, command
 from veil.cli._io import (
     BinaryInput,
     Source,
@@ -29,7 +29,7 @@ from veil.errors import InvalidInput
 BATCH_SIZE = 64
 
 
-@app.command("detect")
+@command("detect")
 def detect_command(
     paths: Annotated[list[str] | None, typer.Argument(
         metavar="PATHS", help="Files to scan; none or '-' reads stdin.", show_default=False)] = None,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -116,7 +115,7 @@ class _CheckedReader(io.RawIOBase):
 @contextmanager
 def open_binary(source: Source) -> Iterator[BinaryIO]:
     if source.path is None:
-        yield click.get_binary_stream("stdin")
+        yield sys.stdin.buffer
         return
     try:
         with source.path.open("rb") as stream:
@@ -205,7 +204,7 @@ def progress(source: TextInput, label: str) -> Iterator[Callable[[], None]]:
 def open_output(path: str | None) -> Iterator[TextIO]:
     """Where text output goes: the ``-o`` file or stdout, always UTF-8 with newlines as given."""
     if path is None or path == STDIN:
-        stream = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="",
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
                                   write_through=True)
         try:
             yield stream

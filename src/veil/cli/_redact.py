@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from veil.cli import _options as opt
-from veil.cli._app import app
+from veil.cli._app import command
 from veil.cli._io import BinaryInput, Source, UsageProblem, iter_chunks, open_output, open_text, progress, sources
 from veil.detect import DEFAULT_THRESHOLD
 from veil.errors import InvalidInput
@@ -58,7 +58,7 @@ _SIMPLE: dict[OperatorName, Callable[[], Operator]] = {
 }
 
 
-@app.command("redact")
+@command("redact")
 def redact_command(
     path: Annotated[str, typer.Argument(metavar="[PATH]", help="File to redact; '-' (default) reads stdin.")] = "-",
     output: opt.Output = None,

@@ -18,6 +18,7 @@ from veil.crypto import keyed_hash
 _DATES = frozenset({"DATE_TIME", "DATE_OF_BIRTH"})
 _NUMERIC_DATE = re.compile(r"(\d{1,4})([/.-])(\d{1,2})([/.-])(\d{1,4})")
 _ATTEMPTS = 8
+_CARD_NETWORK_DIGITS = 4
 
 _BY_ENTITY: dict[str, Callable[[Any, str], str]] = {
     "PERSON": lambda f, v: f.name(),
@@ -60,8 +61,9 @@ class FakeMaker:
             return str(build(faker, value))
         if entity in _DATES:
             return _fake_date(value, rng)
-        made = reshape(value, rng)
-        return with_luhn(made) if entity == "CREDIT_CARD" else made
+        if entity == "CREDIT_CARD":
+            return with_luhn(_keep_network(value, reshape(value, rng)))
+        return reshape(value, rng)
 
     def _get_faker(self) -> Any:
         if self._faker is None:
@@ -85,6 +87,14 @@ def reshape(value: str, rng: random.Random) -> str:
             out.append(rng.choice(string.ascii_lowercase))
         else:
             out.append(char)
+    return "".join(out)
+
+
+def _keep_network(original: str, made: str) -> str:
+    """The first four digits name the card network (shown on receipts), so a surrogate keeps them."""
+    out = list(made)
+    for index in [i for i, c in enumerate(original) if c.isdigit()][:_CARD_NETWORK_DIGITS]:
+        out[index] = original[index]
     return "".join(out)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
 import typer
 
@@ -23,11 +22,11 @@ def test_help_lists_the_commands(veil_cli: Invoke) -> None:
 
 def test_every_command_and_option_has_help_text() -> None:
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
-    for name, command in group.commands.items():
+    commands = group.commands  # type: ignore[attr-defined]
+    assert set(commands) >= {"detect", "redact"}
+    for name, command in commands.items():
         assert command.help, name
         for param in command.params:
-            assert isinstance(param, click.Option | click.Argument)
             assert getattr(param, "help", None), f"{name} {param.name}"
 
 

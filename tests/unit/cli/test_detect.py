@@ -172,10 +172,11 @@ def test_batch_custom_fields_and_output_file(veil_cli: Invoke, tmp_path: Path) -
     out = tmp_path / "out.jsonl"
     result = veil_cli("detect", "--batch", source, "--text-field", "body", "--id-field", "key", "-o", str(out))
     assert (result.exit_code, result.stdout) == (1, "")
-    assert jsonl(out.read_text(encoding="utf-8")) == [
-        {"id": "a", "pred": [{"start": 5, "end": 20, "label": "EMAIL_ADDRESS", "score": 0.95}]},
-        {"id": "b", "pred": []},
-    ]
+    (first, second) = jsonl(out.read_text(encoding="utf-8"))
+    (pred,) = first["pred"]  # type: ignore[misc]
+    assert first["id"] == "a" and pred.pop("score") > 0.5
+    assert pred == {"start": 5, "end": 20, "label": "EMAIL_ADDRESS"}
+    assert second == {"id": "b", "pred": []}
 
 
 def test_batch_spans_more_than_one_detection_batch(veil_cli: Invoke, tmp_path: Path) -> None:

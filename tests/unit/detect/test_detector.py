@@ -116,3 +116,9 @@ def test_hyperscan_and_plain_re_backends_agree() -> None:
     text = ("Ana (ana@example.org, +44 20 7946 0958) paid 4111 1111 1111 1111 from 10.1.2.3 "
             "on 2024-01-15; IBAN DE89 3704 0044 0532 0130 00; SSN 123-45-6780")
     assert Detector(use_hyperscan=False).detect(text) == Detector().detect(text)
+
+
+def test_veil_detect_stays_the_package_for_attribute_access() -> None:
+    import veil.detect as package
+
+    assert package.Detector is Detector
