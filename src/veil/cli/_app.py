@@ -59,7 +59,6 @@ def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
 
 app = typer.Typer(
     name="veil",
-    help="Veil: find and redact personal data and secrets in text and datasets.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

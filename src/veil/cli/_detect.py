@@ -45,10 +45,12 @@ def detect_command(
         "--show-values", help="Include the matched values in the output (they are personal data).")] = False,
     batch: Annotated[str | None, typer.Option(
         "--batch", metavar="FILE", help='JSONL records in; one {"id", "pred"} line out per record.')] = None,
-    text_field: Annotated[str, typer.Option("--text-field", metavar="FIELD", help="With --batch: the field to scan.")] = "text",
-    id_field: Annotated[str, typer.Option("--id-field", metavar="FIELD", help="With --batch: the field that names a record.")] = "id",
+    text_field: Annotated[str, typer.Option(
+        "--text-field", metavar="FIELD", help="With --batch: the field to scan.")] = "text",
+    id_field: Annotated[str, typer.Option(
+        "--id-field", metavar="FIELD", help="With --batch: the field that names a record.")] = "id",
     output: opt.Output = None,
-    errors: opt.ErrorsOption = opt.Errors.strict,
+    errors: opt.ErrorsOption = opt.Errors.STRICT,
 ) -> None:
     """Find personal data and secrets. Exit status 1 when anything is found, 0 when nothing is."""
     if batch is not None and paths:

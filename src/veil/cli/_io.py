@@ -118,10 +118,11 @@ def open_binary(source: Source) -> Iterator[BinaryIO]:
         yield sys.stdin.buffer
         return
     try:
-        with source.path.open("rb") as stream:
-            yield stream
+        stream = source.path.open("rb")
     except OSError as exc:
         raise UsageProblem(f"{source.name}: cannot read ({type(exc).__name__})") from None
+    with stream:
+        yield stream
 
 
 def sniff(stream: BinaryIO, name: str) -> bytes:

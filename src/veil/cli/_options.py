@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from veil.cli._io import UsageProblem, existing_file
-from veil.detect import DEFAULT_THRESHOLD, Detector, Entity, NerModel, Recognizer, default_detector
+from veil.detect import (
+    DEFAULT_THRESHOLD,
+    Detector,
+    Entity,
+    NerModel,
+    Recognizer,
+    SpacyNer,
+    default_detector,
+    load_recognizers,
+)
 
 _ENTITY_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 
@@ -29,8 +38,8 @@ Output = Annotated[str | None, typer.Option(
 
 
 class Errors(StrEnum):
-    strict = "strict"
-    replace = "replace"
+    STRICT = "strict"
+    REPLACE = "replace"
 
 
 ErrorsOption = Annotated[Errors, typer.Option(
@@ -57,8 +66,6 @@ def build_detector(entities: str | None, threshold: float, ner: bool, recognizer
 def _load_extra(path: str | None) -> list[Recognizer]:
     if path is None:
         return []
-    from veil.detect._custom import load_recognizers
-
     return load_recognizers(existing_file(path, "recognizer file"))
 
 
@@ -71,6 +78,4 @@ def _check_entities(wanted: list[str], extra: list[Recognizer]) -> None:
 
 
 def _ner_model() -> NerModel:
-    from veil.detect._ner import SpacyNer  # spaCy is heavy: loaded only when asked for
-
-    return SpacyNer()
+    return SpacyNer()  # spaCy itself is imported here, only when --ner asks for it

@@ -13,7 +13,16 @@ import typer
 
 from veil.cli import _options as opt
 from veil.cli._app import command
-from veil.cli._io import BinaryInput, Source, UsageProblem, iter_chunks, open_output, open_text, progress, sources
+from veil.cli._io import (
+    BinaryInput,
+    Source,
+    UsageProblem,
+    iter_chunks,
+    open_output,
+    open_text,
+    progress,
+    sources,
+)
 from veil.detect import DEFAULT_THRESHOLD
 from veil.errors import InvalidInput
 from veil.redact import (
@@ -23,6 +32,7 @@ from veil.redact import (
     Hash,
     Mask,
     Operator,
+    PseudonymSession,
     Redactor,
     Tag,
     redact_csv,
@@ -60,15 +70,18 @@ _SIMPLE: dict[OperatorName, Callable[[], Operator]] = {
 
 @command("redact")
 def redact_command(
-    path: Annotated[str, typer.Argument(metavar="[PATH]", help="File to redact; '-' (default) reads stdin.")] = "-",
+    path: Annotated[str, typer.Argument(
+        metavar="[PATH]", help="File to redact; '-' (default) reads stdin.")] = "-",
     output: opt.Output = None,
     operator: Annotated[OperatorName, typer.Option(
         "--operator", help="What replaces each finding: a tag, a mask, a keyed hash, a fake value, "
         "a generalization (date to year, IP to network), or nothing.")] = OperatorName.tag,
     key_env: Annotated[str | None, typer.Option(
-        "--key-env", metavar="VAR", help="Environment variable that holds the key for --operator hash.")] = None,
+        "--key-env", metavar="VAR",
+        help="Environment variable that holds the key for --operator hash.")] = None,
     form: Annotated[InputFormat, typer.Option(
-        "--format", help="Input format; auto picks it from the file extension (text otherwise).")] = InputFormat.auto,
+        "--format",
+        help="Input format; auto picks it from the file extension (text otherwise).")] = InputFormat.auto,
     fields: Annotated[str | None, typer.Option(
         "--fields", metavar="NAMES", help="Comma-separated JSON paths (user.email, messages[*].content), "
         "JSONL fields or CSV/Parquet columns to redact (default: every string).")] = None,
@@ -76,14 +89,16 @@ def redact_command(
     threshold: opt.Threshold = DEFAULT_THRESHOLD,
     ner: opt.Ner = False,
     recognizers: opt.Recognizers = None,
-    errors: opt.ErrorsOption = opt.Errors.strict,
+    errors: opt.ErrorsOption = opt.Errors.STRICT,
 ) -> None:
     """Replace personal data and secrets; the redacted copy goes to stdout or -o FILE."""
     (source,) = sources([path])
     kind = _format_of(form, source, fields, output)
     default = _operator(operator, key_env)
     detector = opt.build_detector(entities, threshold, ner, recognizers, None)
-    redactor = Redactor(detector=detector, default=default)
+    # A text file is one document cut into pieces: one session keeps its tags numbered as one.
+    session = PseudonymSession() if kind is InputFormat.text else None
+    redactor = Redactor(detector=detector, default=default, session=session)
     try:
         _WRITERS[kind](source, redactor, opt.split_list(fields), output, errors)
     except BinaryInput as skipped:
@@ -97,7 +112,8 @@ def _format_of(form: InputFormat, source: Source, fields: str | None, output: st
         raise UsageProblem("--fields applies to json, jsonl, csv and parquet input")
     if kind is InputFormat.parquet and (source.path is None or output in (None, "-")):
         raise UsageProblem("parquet needs a file path in and -o FILE out")
-    if source.path is not None and output not in (None, "-") and Path(output).resolve() == source.path.resolve():
+    writes_file = output is not None and output != "-"
+    if writes_file and source.path is not None and Path(str(output)).resolve() == source.path.resolve():
         raise UsageProblem(f"{output}: the output would overwrite the input")
     return kind
 
@@ -156,7 +172,8 @@ def _write_csv(source: Source, redactor: Redactor, fields: list[str] | None, out
 
 def _write_parquet(source: Source, redactor: Redactor, fields: list[str] | None, output: str | None,
                    errors: str) -> None:
-    assert source.path is not None and output is not None  # checked by _format_of
+    assert source.path is not None
+    assert output is not None
     redact_parquet(source.path, output, redactor=redactor, columns=fields)
 
 

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 
 from veil.detect import Detector, EntityName, Finding, default_detector
 from veil.errors import InvalidInput
 from veil.redact._fake import FakeMaker
 from veil.redact._operators import Fake, Operator, Pseudonymize, Tag
-from veil.redact._pseudonym import PseudonymSession, parse_tag
+from veil.redact._pseudonym import PseudonymSession
+from veil.redact._spans import Redacted, Replacement, map_back, outside, tokens
 
-#: Tokens Veil writes: ``<ENTITY_N>`` tags and ``<ENTITY:hex>`` hashes. Findings inside
-#: them are ignored, which makes redacting redacted text a no-op.
-_TOKEN = re.compile(r"<([A-Za-z][A-Za-z0-9_]*)(:[0-9a-f]{16})?>")
-
-
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    """One replaced span: ``text[start:end]`` became ``new_text[new_start:new_end]``.
-
-    Offsets only, never values, so replacements can be logged and used to map spans.
-    """
-
-    entity: EntityName
-    start: int
-    end: int
-    new_start: int
-    new_end: int
-    operator: str
-
-
-@dataclass(frozen=True, slots=True)
-class Redacted:
-    """The redacted text and, left to right, what was replaced where."""
-
-    text: str
-    replacements: list[Replacement]
+#: Extra detection passes over the output: replacing a value changes the context words
+#: around its neighbours (``<CREDIT_CARD_1>`` says "card"), which may lift one over the threshold.
+MAX_RECHECKS = 2
+#: Texts detected together by ``redact_many`` (one NER batch).
+BATCH_SIZE = 64
 
 
 class _Scope:
@@ -107,7 +84,7 @@ class Redactor:
 
     def apply(self, text: str) -> Redacted:
         """Detect and redact; the result maps every replaced span."""
-        return self._apply(text, self.detector.detect(text), self._scope())
+        return self._redact_batch([(text, self._scope())])[0]
 
     def redact_findings(self, text: str, findings: Sequence[Finding]) -> Redacted:
         """Redact the given (non-overlapping) findings; no detection is run."""
@@ -120,37 +97,51 @@ class Redactor:
 
     def redact_many(self, texts: Iterable[str]) -> Iterator[Redacted]:
         """Redact texts in order, each numbered on its own; detection runs in batches."""
-        pending: deque[str] = deque()
-
-        def remember() -> Iterator[str]:
-            for text in texts:
-                pending.append(text)
-                yield text
-
-        for findings in self.detector.detect_many(remember()):
-            yield self._apply(pending.popleft(), findings, self._scope())
+        iterator = iter(texts)
+        while chunk := list(islice(iterator, BATCH_SIZE)):
+            yield from self._redact_batch([(text, self._scope()) for text in chunk])
 
     def redact_groups(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
         """Redact groups of texts (one JSON document, one row); a group shares its numbering."""
-        found = self.detector.detect_many(text for group in groups for text in group)
-        out = []
-        for group in groups:
-            scope = self._scope()
-            out.append([self._apply(text, next(found), scope).text for text in group])
-        return out
+        items = [(text, scope) for group in groups for scope in [self._scope()] for text in group]
+        done = iter(self._redact_batch(items))
+        return [[next(done).text for _ in group] for group in groups]
 
     def _scope(self) -> _Scope:
         return _Scope(self._session if self._session is not None else PseudonymSession(), self._fakes)
 
+    def _redact_batch(self, items: list[tuple[str, _Scope]]) -> list[Redacted]:
+        """Detect, redact, and detect again where a replacement may have exposed a neighbour."""
+        texts = [text for text, _ in items]
+        findings = list(self.detector.detect_many(texts))
+        results = [self._apply(text, found, scope)
+                   for (text, scope), found in zip(items, findings, strict=True)]
+        todo = [index for index, result in enumerate(results) if result.replacements]
+        for _ in range(MAX_RECHECKS):
+            if not todo:
+                break
+            again = self.detector.detect_many([results[index].text for index in todo])
+            changed = []
+            for index, found in zip(todo, again, strict=True):
+                extra = map_back(results[index], found)
+                if extra:
+                    findings[index] = [*findings[index], *extra]
+                    results[index] = self._apply(texts[index], findings[index], items[index][1])
+                    changed.append(index)
+            todo = changed
+        return results
+
     def _apply(self, text: str, findings: list[Finding], scope: _Scope) -> Redacted:
-        findings = sorted(findings, key=lambda f: (f.start, f.end))
         if not findings:
             return Redacted(text, [])
-        findings = self._outside_tokens(text, findings, scope)
+        spans, tags = tokens(text)
+        for tag in tags:
+            for session in (scope.session, *self._sessions):
+                session.reserve(*tag)
         pieces: list[str] = []
         replacements: list[Replacement] = []
         cursor = size = 0
-        for finding in findings:
+        for finding in outside(sorted(findings, key=lambda f: (f.start, f.end)), spans):
             if finding.start < cursor:
                 raise InvalidInput("findings overlap")
             operator = self.operator_for(finding.entity)
@@ -163,28 +154,6 @@ class Redactor:
             cursor = finding.end
         pieces.append(text[cursor:])
         return Redacted("".join(pieces), replacements)
-
-    def _outside_tokens(self, text: str, findings: list[Finding], scope: _Scope) -> list[Finding]:
-        """Drop findings touching a token Veil wrote; keep new tags clear of numbers in use."""
-        starts: list[int] = []
-        ends: list[int] = []
-        for match in _TOKEN.finditer(text):
-            parsed = None if match.group(2) else parse_tag(match.group(1))
-            if match.group(2) is None and parsed is None:
-                continue
-            starts.append(match.start())
-            ends.append(match.end())
-            if parsed is not None:
-                for session in (scope.session, *self._sessions):
-                    session.reserve(*parsed)
-        if not starts:
-            return findings
-        kept = []
-        for finding in findings:
-            index = bisect_right(starts, finding.end - 1) - 1
-            if index < 0 or ends[index] <= finding.start:
-                kept.append(finding)
-        return kept
 
 
 @cache

@@ -56,7 +56,8 @@ def _csv_rows(src: TextIO) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error:
-            raise InvalidInput(f"CSV line {reader.line_num} is malformed") from None
+            raise InvalidInput(f"CSV line {reader.line_num} could not be parsed (malformed, or a field "
+                               "over the csv module's size limit)") from None
         yield row
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from click.testing import Result
+from typer.testing import Result
 
 Invoke = Callable[..., Result]
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def jsonl(output: str) -> list[dict[str, object]]:
+def jsonl(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 

@@ -17,7 +17,8 @@ from ._helpers import Invoke, one_line, write
 def test_help_lists_the_commands(veil_cli: Invoke) -> None:
     result = veil_cli("--help")
     assert result.exit_code == 0
-    assert "detect" in result.stdout and "redact" in result.stdout
+    assert "detect" in result.stdout
+    assert "redact" in result.stdout
 
 
 def test_every_command_and_option_has_help_text() -> None:
@@ -39,7 +40,8 @@ def test_missing_file_is_a_usage_error_on_one_line(veil_cli: Invoke, tmp_path: P
 
 def test_a_directory_is_not_a_file(veil_cli: Invoke, tmp_path: Path) -> None:
     result = veil_cli("detect", str(tmp_path))
-    assert result.exit_code == 2 and one_line(result.stderr).endswith("is a directory")
+    assert result.exit_code == 2
+    assert one_line(result.stderr).endswith("is a directory")
 
 
 def test_invalid_utf8_names_the_file_and_byte_offset(veil_cli: Invoke, tmp_path: Path) -> None:
@@ -63,8 +65,10 @@ def test_truncated_utf8_at_the_end_is_reported(veil_cli: Invoke) -> None:
 
 def test_errors_replace_decodes_invalid_bytes(veil_cli: Invoke) -> None:
     result = veil_cli("detect", "--errors", "replace", "--show-values", input=b"\xff mail ana@example.org\n")
-    assert result.exit_code == 1 and result.stderr == ""
-    assert '"value": "ana@example.org"' in result.stdout and '"start": 7' in result.stdout
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    assert '"value": "ana@example.org"' in result.stdout
+    assert '"start": 7' in result.stdout
 
 
 def test_binary_file_is_skipped_and_alone_is_a_failure(veil_cli: Invoke, tmp_path: Path) -> None:
@@ -78,7 +82,8 @@ def test_binary_file_beside_a_clean_one_is_only_skipped(veil_cli: Invoke, tmp_pa
     binary = write(tmp_path / "image.bin", b"\x00\x01\x02")
     clean = write(tmp_path / "clean.txt", "nothing to see\n")
     result = veil_cli("detect", binary, clean)
-    assert result.exit_code == 0 and "skipped" in result.stderr
+    assert result.exit_code == 0
+    assert "skipped" in result.stderr
 
 
 def test_nul_after_the_first_8k_is_text(veil_cli: Invoke, tmp_path: Path) -> None:

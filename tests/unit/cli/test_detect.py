@@ -23,12 +23,13 @@ def test_findings_are_jsonl_with_offsets_and_no_values_by_default(veil_cli: Invo
     result = veil_cli("detect", ticket)
     assert result.exit_code == 1  # findings found
     rows = jsonl(result.stdout)
-    assert [(r["label"], TEXT[r["start"]:r["end"]]) for r in rows] == [  # type: ignore[misc]
+    assert [(r["label"], TEXT[r["start"]:r["end"]]) for r in rows] == [
         ("EMAIL_ADDRESS", EMAIL), ("PHONE_NUMBER", "+44 20 7946 0958"), ("CREDIT_CARD", "4111 1111 1111 1111"),
     ]
     assert {r["source"] for r in rows} == {ticket}
     assert all(set(r) == {"source", "start", "end", "label", "score", "recognizer"} for r in rows)
-    assert EMAIL not in result.stdout and "4111" not in result.stdout
+    assert EMAIL not in result.stdout
+    assert "4111" not in result.stdout
 
 
 def test_show_values_adds_the_matched_value(veil_cli: Invoke, ticket: str) -> None:
@@ -67,13 +68,15 @@ def test_json_format_of_clean_input_is_an_empty_array(veil_cli: Invoke) -> None:
 def test_table_format_lists_findings_without_values(veil_cli: Invoke, ticket: str) -> None:
     result = veil_cli("detect", ticket, "--format", "table")
     assert result.exit_code == 1
-    assert "3 findings" in result.stdout and "EMAIL_ADDRESS" in result.stdout
+    assert "3 findings" in result.stdout
+    assert "EMAIL_ADDRESS" in result.stdout
     assert EMAIL not in result.stdout
 
 
 def test_table_with_show_values_has_a_value_column(veil_cli: Invoke) -> None:
     result = veil_cli("detect", "--format", "table", "--show-values", input="write to ana@example.org\n")
-    assert "value" in result.stdout and EMAIL in result.stdout
+    assert "value" in result.stdout
+    assert EMAIL in result.stdout
 
 
 def test_offsets_count_code_points_across_lines_and_chunks(veil_cli: Invoke, tmp_path: Path,
@@ -81,7 +84,7 @@ def test_offsets_count_code_points_across_lines_and_chunks(veil_cli: Invoke, tmp
     monkeypatch.setattr("veil.cli._io.CHUNK_CHARS", 64)
     text = "ünïcödé line\n\n" * 20 + "mail ana@example.org\n\n" + "more text\n" * 20
     rows = jsonl(veil_cli("detect", write(tmp_path / "long.txt", text)).stdout)
-    assert [text[r["start"]:r["end"]] for r in rows] == [EMAIL]  # type: ignore[misc]
+    assert [text[r["start"]:r["end"]] for r in rows] == [EMAIL]
 
 
 def test_entities_option_limits_the_types(veil_cli: Invoke, ticket: str) -> None:
@@ -99,7 +102,8 @@ def test_threshold_drops_lower_scores(veil_cli: Invoke) -> None:
     text = "the value 2024-03-18 09:42 and ana@example.org\n"
     low = {r["label"] for r in jsonl(veil_cli("detect", input=text).stdout)}
     high = {r["label"] for r in jsonl(veil_cli("detect", "--threshold", "0.9", input=text).stdout)}
-    assert "DATE_TIME" in low and high == {"EMAIL_ADDRESS"}
+    assert "DATE_TIME" in low
+    assert high == {"EMAIL_ADDRESS"}
 
 
 def test_threshold_out_of_range_is_a_usage_error(veil_cli: Invoke, ticket: str) -> None:
@@ -120,7 +124,8 @@ def test_custom_recognizers_file_adds_an_entity(veil_cli: Invoke) -> None:
 def test_missing_recognizers_file_is_a_usage_error(veil_cli: Invoke, tmp_path: Path) -> None:
     result = veil_cli("detect", "--recognizers", str(tmp_path / "none.toml"), input="x\n")
     assert result.exit_code == 2
-    assert one_line(result.stderr).startswith("error: ") and "no such recognizer file" in result.stderr
+    assert one_line(result.stderr).startswith("error: ")
+    assert "no such recognizer file" in result.stderr
 
 
 def test_bad_recognizers_file_is_one_error_line(veil_cli: Invoke, tmp_path: Path) -> None:
@@ -145,7 +150,7 @@ def test_ner_finds_names_in_batch_mode(veil_cli: Invoke, tmp_path: Path) -> None
     result = veil_cli("detect", "--ner", "--batch", records)
     if result.exit_code == 1 and "error:" in result.stderr:
         pytest.skip("no spaCy model installed")
-    assert {p["label"] for p in jsonl(result.stdout)[0]["pred"]} >= {"PERSON"}  # type: ignore[attr-defined]
+    assert {p["label"] for p in jsonl(result.stdout)[0]["pred"]} >= {"PERSON"}
 
 
 # --- batch mode -------------------------------------------------------------------------------------------
@@ -160,9 +165,9 @@ def test_batch_writes_one_id_and_pred_line_per_record(veil_cli: Invoke) -> None:
     assert [line["id"] for line in lines] == [r["id"] for r in records]
     for line, record in zip(lines, records, strict=True):
         assert set(line) == {"id", "pred"}
-        for pred in line["pred"]:  # type: ignore[attr-defined]
+        for pred in line["pred"]:
             assert set(pred) == {"start", "end", "label", "score"}
-            assert 0 <= pred["start"] < pred["end"] <= len(record["text"])  # type: ignore[arg-type]
+            assert 0 <= pred["start"] < pred["end"] <= len(record["text"])
     assert any(line["pred"] == [] for line in lines)
 
 
@@ -173,8 +178,9 @@ def test_batch_custom_fields_and_output_file(veil_cli: Invoke, tmp_path: Path) -
     result = veil_cli("detect", "--batch", source, "--text-field", "body", "--id-field", "key", "-o", str(out))
     assert (result.exit_code, result.stdout) == (1, "")
     (first, second) = jsonl(out.read_text(encoding="utf-8"))
-    (pred,) = first["pred"]  # type: ignore[misc]
-    assert first["id"] == "a" and pred.pop("score") > 0.5
+    (pred,) = first["pred"]
+    assert first["id"] == "a"
+    assert pred.pop("score") > 0.5
     assert pred == {"start": 5, "end": 20, "label": "EMAIL_ADDRESS"}
     assert second == {"id": "b", "pred": []}
 
@@ -207,4 +213,5 @@ def test_batch_with_paths_is_a_usage_error(veil_cli: Invoke, ticket: str) -> Non
 
 def test_batch_file_missing_is_a_usage_error(veil_cli: Invoke, tmp_path: Path) -> None:
     result = veil_cli("detect", "--batch", str(tmp_path / "none.jsonl"))
-    assert result.exit_code == 2 and one_line(result.stderr).endswith("no such file")
+    assert result.exit_code == 2
+    assert one_line(result.stderr).endswith("no such file")
