@@ -139,6 +139,7 @@ def score(gold: Mapping[str, Record], pred: Mapping[str, list[Span]],
     mapping = COARSE if mapping is None else mapping
     totals: dict[str, Counts] = defaultdict(Counts)
     free = flagged = partial = n_gold = 0
+    flagged_by: dict[str, int] = defaultdict(int)
     for rid, record in gold.items():
         found = pred.get(rid, [])
         for label, counts in count_record(record.spans, found, mapping).items():
@@ -148,6 +149,8 @@ def score(gold: Mapping[str, Record], pred: Mapping[str, list[Span]],
         if not record.spans:
             free += 1
             flagged += bool(found)
+            for label in {mapping.get(p[2], p[2]) for p in found}:
+                flagged_by[label] += 1
     core = Counts()
     for label in CORE:
         core.add(totals.get(label, Counts()))
@@ -161,7 +164,8 @@ def score(gold: Mapping[str, Record], pred: Mapping[str, list[Span]],
         "leak_rate": round(leaked / n_gold, 4) if n_gold else 0.0,
         "not_fully_covered_rate": round(partial / n_gold, 4) if n_gold else 0.0,
         "pii_free": {"records": free, "flagged": flagged,
-                     "share": round(flagged / free, 4) if free else 0.0},
+                     "share": round(flagged / free, 4) if free else 0.0,
+                     "flagged_by_label": dict(sorted(flagged_by.items()))},
     }
 
 

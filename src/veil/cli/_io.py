@@ -11,6 +11,7 @@ import io
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,9 +214,18 @@ def open_output(path: str | None) -> Iterator[TextIO]:
             stream.flush()
             stream.detach()  # stdout stays open
         return
+    # Write beside the target and rename on success: a failure part-way never
+    # leaves a half-redacted file (or clobbers a previous good one).
+    target = Path(path)
     try:
-        file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                             dir=target.parent if str(target.parent) else ".")
     except OSError as exc:
         raise UsageProblem(f"{path}: cannot write ({type(exc).__name__})") from None
-    with file:
-        yield file
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as file:
+            yield file
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

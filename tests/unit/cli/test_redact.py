@@ -229,3 +229,13 @@ def test_failing_redactions_never_echo_planted_values(veil_cli: Invoke, canary_p
     ]
     assert all(run.exit_code == 1 for run in runs), [run.stderr for run in runs]
     canary_pii.assert_absent(*(run.stderr for run in runs))
+
+
+def test_failure_part_way_leaves_the_previous_output_untouched(veil_cli: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("previous good output\n", encoding="utf-8")
+    bad = write(tmp_path / "bad.txt", b"ana@example.org\n" * 10 + b"\xff\xfe broken\n")
+    result = veil_cli("redact", bad, "-o", str(out))
+    assert result.exit_code == 1
+    assert out.read_text(encoding="utf-8") == "previous good output\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
