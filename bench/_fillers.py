@@ -71,8 +71,9 @@ class Fillers(Values):
 
     def sha(self) -> str:
         data = self.digits(12).encode()
-        return self.pick((hashlib.sha256(data).hexdigest(), hashlib.sha1(data).hexdigest(),
-                          hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest()[:7]))
+        sha1 = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        return self.pick((hashlib.sha256(data).hexdigest(), sha1, md5, sha1[:7]))
 
     def semver(self) -> str:
         parts = [self.rng.randint(0, 12), self.rng.randint(0, 30), self.rng.randint(0, 40)]
@@ -140,10 +141,13 @@ class Fillers(Values):
         return letters + self.pick(("DEFF", "GB2L", "FRPP", "NL2A", "ITMM"))
 
     def pod(self) -> str:
-        return f"{self.pick(('api', 'worker', 'billing', 'auth'))}-{self._token(10, string.ascii_lowercase + string.digits)[:9]}-{self._token(5, string.ascii_lowercase)}"
+        app = self.pick(("api", "worker", "billing", "auth"))
+        return f"{app}-{self._token(9, string.ascii_lowercase + string.digits)}-" \
+               f"{self._token(5, string.ascii_lowercase)}"
 
     def git_remote(self) -> str:
-        return f"git@github.com:{self.pick(('acme', 'infra', 'platform'))}/{self.pick(('api', 'web', 'etl'))}.git"
+        org, repo = self.pick(("acme", "infra", "platform")), self.pick(("api", "web", "etl"))
+        return f"git@github.com:{org}/{repo}.git"
 
     def word(self) -> str:
         return str(self.faker("en_US").word())

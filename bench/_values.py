@@ -13,11 +13,12 @@ import random
 import string
 import unicodedata
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from faker import Faker
 
+T = TypeVar("T")
 _NAME_LOCALES = ("en_US", "en_US", "en_GB", "en_IN", "de_DE", "fr_FR", "es_ES", "en_AU")
 _CITY_LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "es_ES", "en_AU", "fr_FR")
 _STATE_LOCALES = ("en_US", "en_US", "en_IN", "en_AU")
@@ -109,7 +110,7 @@ class Values:
             self._fakers[locale] = fake
         return self._fakers[locale]
 
-    def pick(self, items: Any) -> Any:
+    def pick(self, items: Sequence[T]) -> T:
         return self.rng.choice(items)
 
     def digits(self, n: int) -> str:
@@ -205,9 +206,7 @@ class Values:
         body = prefix + self.digits(length - len(prefix) - 1)
         number = body + luhn_digit(body)
         sep = self.pick((" ", "-", "", " "))
-        if length == 15:
-            parts = [number[:4], number[4:10], number[10:]]
-        elif length == 14:
+        if length == 15 or length == 14:
             parts = [number[:4], number[4:10], number[10:]]
         else:
             parts = [number[i:i + 4] for i in range(0, 16, 4)]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _fillers import Fillers  # noqa: E402
-from _structured import (  # noqa: E402
+from _fillers import Fillers
+from _structured import (
     CODE_SNIPPETS,
     CONFIG_SNIPPETS,
     CSV_TABLES,
@@ -30,8 +30,8 @@ from _structured import (  # noqa: E402
     PII_FREE_LOGS,
     PII_FREE_STRUCTURED,
 )
-from _templates import PII_FREE, TEMPLATES  # noqa: E402
-from _values import GENERATORS  # noqa: E402
+from _templates import PII_FREE, TEMPLATES
+from _values import GENERATORS
 
 _SLOT = re.compile(r"«([A-Za-z_0-9]+)(?::(\w+))?»")
 # Share of each category in the set, in percent; pii_free_* add up to 20.

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from veil.detect import default_detector
-from veil.redact import Hash, Mask, Operator, PseudonymSession, Pseudonymize, Redactor, Tag
+from veil.redact import Hash, Mask, Operator, Pseudonymize, PseudonymSession, Redactor, Tag
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,7 +14,8 @@ from veil.redact._json import redact_json
 from veil.redact._operators import Drop, Fake, Generalize, Hash, Mask, Operator, Pseudonymize, Tag
 from veil.redact._parquet import redact_parquet
 from veil.redact._pseudonym import PseudonymSession
-from veil.redact._redactor import Redacted, Redactor, Replacement, default_redactor
+from veil.redact._redactor import Redactor, default_redactor
+from veil.redact._spans import Redacted, Replacement
 from veil.redact._streams import redact_csv, redact_jsonl
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar, Protocol
 from veil.crypto import keyed_hash
 from veil.errors import InvalidInput
 from veil.redact._generalize import generalize
-from veil.redact._pseudonym import PseudonymSession
+from veil.redact._pseudonym import PseudonymSession, token_name
 
 #: Hex digits of the HMAC shown in a Hash token: 64 bits, enough to join on, short to read.
 HASH_HEX_CHARS = 16
@@ -86,7 +86,7 @@ class Hash(Operator):
 
     def _replace(self, value: str, entity: str, context: Context) -> str:
         digest = keyed_hash(self.key, value.encode("utf-8")).hex()[:HASH_HEX_CHARS]
-        return f"<{entity}:{digest}>"
+        return f"<{token_name(entity)}:{digest}>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,15 @@ from veil.detect import EntityName
 _TAG_LIKE = re.compile(r"<\s*([A-Za-z0-9_]+)\s*>")
 
 
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+def token_name(entity: EntityName) -> str:
+    """The entity as written inside a token: ASCII letters, digits and ``_``, a letter first."""
+    name = _NOT_NAME.sub("_", str(entity))
+    return name if name[:1].isascii() and name[:1].isalpha() else f"E_{name}"
+
+
 def tag_text(entity: str, number: int) -> str:
     return f"<{entity}_{number}>"
 
@@ -46,7 +55,7 @@ class PseudonymSession:
 
     def pseudonym(self, entity: EntityName, value: str) -> str:
         """The tag for ``value``, assigning the next number on first sight."""
-        name = str(entity)
+        name = token_name(entity)
         known = self._by_value.get((name, value))
         if known is not None:
             return known
@@ -60,7 +69,7 @@ class PseudonymSession:
 
     def reserve(self, entity: EntityName, number: int) -> None:
         """Never hand out ``number`` (a tag already present in the text) for another value."""
-        key = str(entity).upper()
+        key = token_name(entity).upper()
         if number > self._counters.get(key, 0):
             self._counters[key] = number
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.unit.redact._support import small_detector
 from veil.detect import Entity
-from veil.redact import PseudonymSession, Pseudonymize, Redactor
+from veil.redact import Pseudonymize, PseudonymSession, Redactor
 
 
 def _hidden(session: PseudonymSession, text: str) -> str:
@@ -65,3 +65,11 @@ def test_clear_forgets_every_original() -> None:
     session.clear()
     assert session.restore(hidden) == hidden
     assert len(session) == 0
+
+
+@pytest.mark.parametrize(("entity", "tag"), [("employee id", "<employee_id_1>"), ("EMP-ID", "<EMP_ID_1>"),
+                                             ("9LIVES", "<E_9LIVES_1>"), ("", "<E__1>")])
+def test_custom_entity_names_become_tags_that_restore(entity: str, tag: str) -> None:
+    session = PseudonymSession()
+    assert session.pseudonym(entity, "Ana Lima") == tag
+    assert session.restore(f"hi {tag}") == "hi Ana Lima"

@@ -75,7 +75,8 @@ def test_csv_streams_rows_without_reading_the_whole_file() -> None:
     source = Lines(iter(["name\n", *(f"EMP-{n:06d}\n" for n in range(10 * CHUNK_ROWS))]))
     sink = Sink(source)
     assert redact_csv(source, sink, redactor=_redactor()) == 10 * CHUNK_ROWS  # type: ignore[arg-type]
-    assert sink.read_at_first_write is not None and sink.read_at_first_write <= 2
+    assert sink.read_at_first_write is not None
+    assert sink.read_at_first_write <= 2
     assert sink.getvalue().count("<EMPLOYEE_ID_1>") == 10 * CHUNK_ROWS
 
 
@@ -106,14 +107,16 @@ def test_jsonl_streams_records_without_reading_the_whole_file() -> None:
     source = Lines(json.dumps({"id": f"EMP-{n:06d}"}) + "\n" for n in range(10 * CHUNK_ROWS))
     sink = Sink(source)
     assert redact_jsonl(source, sink, redactor=_redactor()) == 10 * CHUNK_ROWS  # type: ignore[arg-type]
-    assert sink.read_at_first_write is not None and sink.read_at_first_write <= CHUNK_ROWS + 1
+    assert sink.read_at_first_write is not None
+    assert sink.read_at_first_write <= CHUNK_ROWS + 1
 
 
 def test_a_jsonl_line_that_is_not_json_names_only_its_line_number() -> None:
     src = io.StringIO('{"who": "Ana Lima"}\n\n{"who": Ana Lima}\n')
-    with pytest.raises(InvalidInput, match="^JSONL line 3 is not valid JSON$") as caught:
+    with pytest.raises(InvalidInput, match=r"^JSONL line 3 is not valid JSON$") as caught:
         redact_jsonl(src, io.StringIO(), redactor=_redactor())
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 def test_jsonl_nested_too_deep_is_refused() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -64,31 +65,56 @@ URL = Recognizer(
 )
 
 
-# A phone candidate: a stretch of digits and separators. libphonenumber then
-# decides which parts of it are real numbers, so IPs, dates and card digits
-# never become phones and only candidates pay for the parse.
-_PHONE_CANDIDATE = r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d ()./-]{5,40}\d(?![\w-])"
+# A phone candidate: a short stretch of digits and separators (short, so two
+# numbers in a row become two candidates). Dates and IPs inside it are masked,
+# then libphonenumber decides; only candidates pay for the parse.
+_PHONE_CANDIDATE = r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d ()./-]{5,22}\d(?![\w-])"
 _NOT_A_PHONE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # ISO-like dates
     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"  # day-month-year dates
     r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"  # IPv4
     r"|\d{5,}\.\d+"  # amounts and decimals
 )
+_SEGMENT = re.compile(r"(?:\+|00)?\(?\d[\d ()./-]*\d")
+_GROUP = re.compile(r"\d+")
 _REGIONS = ("US", "GB")
 _MIN_DIGITS = 7
 
 
-def _phone_spans(candidate: str) -> list[tuple[int, int, float]]:
-    masked = _NOT_A_PHONE.sub(lambda m: " " * len(m.group()), candidate)
-    if sum(c.isdigit() for c in masked) < _MIN_DIGITS:
+@lru_cache(maxsize=4096)  # repeated candidates (log fields, adversarial runs) parse once
+def _phone_spans(candidate: str) -> tuple[tuple[int, int, float], ...]:
+    masked = _NOT_A_PHONE.sub(lambda m: "\0" * len(m.group()), candidate)
+    spans: list[tuple[int, int, float]] = []
+    for segment in _SEGMENT.finditer(masked):
+        spans.extend((segment.start() + s, segment.start() + e, score)
+                     for s, e, score in _numbers_in(segment.group()))
+    return tuple(spans)
+
+
+def _numbers_in(segment: str) -> list[tuple[int, int, float]]:
+    groups = _GROUP.findall(segment)
+    digits = sum(map(len, groups))
+    # Real numbers are written in groups of two or more digits, bar a country or trunk code.
+    if digits < _MIN_DIGITS or sum(len(g) == 1 for g in groups) > 2:
         return []
-    spans: dict[tuple[int, int], float] = {}
-    for region in _REGIONS:
-        matcher = phonenumbers.PhoneNumberMatcher(masked, region, leniency=phonenumbers.Leniency.VALID)
-        for match in matcher:
-            international = masked[match.start] == "+" or masked.startswith("00", match.start)
-            spans.setdefault((match.start, match.end), 0.75 if international else 0.6)
-    return [(start, end, score) for (start, end), score in sorted(spans.items())]
+    score = _valid_number_score(segment)
+    return [] if score is None else [(0, len(segment), score)]
+
+
+def _valid_number_score(text: str) -> float | None:
+    regions = ("GB",) if text.startswith("00") else (None,) if text.startswith("+") else _REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return _score_for(text)
+    return None
+
+
+def _score_for(text: str) -> float:
+    return 0.75 if text.startswith(("+", "00")) else 0.6
 
 
 PHONE = Recognizer(
