@@ -38,6 +38,10 @@ _LABELS: dict[str, tuple[Entity, float]] = {
     "DATE": (Entity.DATE_TIME, 0.7),
 }
 
+#: Labels reported by default. Organisation names are not personal data, and pattern
+#: recognizers find dates more precisely; both can be asked for with ``labels=``.
+DEFAULT_LABELS = ("PERSON", "GPE", "LOC", "FAC", "NORP")
+
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
@@ -57,19 +61,31 @@ _RELATIVE = re.compile(
 # Long digit runs (cards, IBAN and phone fragments) belong to the pattern recognizers.
 _NUMBER_RUN = re.compile(r"(?<!\d)(?:\d{5,}|\d{3,4}(?:[ .-]\d{3,4}){2,})")
 _TITLE = re.compile(
-    r"^(?:(?:mr|mrs|ms|mx|dr|prof|sir|dame|miss|madam|rev|fr|sr|st)\.?\s+)+", re.IGNORECASE | re.ASCII
+    r"(?:(?:mr|mrs|ms|mx|dr|prof|sir|dame|miss|madam|rev|fr|sr|st)\.?\s+)+", re.IGNORECASE | re.ASCII
 )
 _ARTICLE = re.compile(r"the\s+", re.IGNORECASE | re.ASCII)
+# Greetings and form labels the small model glues onto the name that follows.
+_LEAD_WORDS = re.compile(
+    r"(?:(?:hello|hi|hey|dear|thanks|cheers|regards|applicant|cardholder|customer|patient|holder"
+    r"|beneficiary|employee|user|name|contact)\b[,:]?\s+)+",
+    re.IGNORECASE | re.ASCII,
+)
+# A name or place never holds these; a span that does ran into code or a key=value field.
+_NOT_IN_NAMES = re.compile(r"[0-9=_{}<>@/\\|#$%*\[\]]")
+_FIELD_PREFIX = re.compile(r'.*[=:"]\s*')  # match() anchors at the span start
 _POSSESSIVE = re.compile(r"(?:['\u2019]s?)$", re.IGNORECASE)
 
 
-def to_finding(text: str, start: int, end: int, label: str, recognizer: str) -> Finding | None:
+def to_finding(text: str, start: int, end: int, label: str, recognizer: str,
+               labels: Sequence[str] = tuple(_LABELS)) -> Finding | None:
     """The Finding for one spaCy entity, or None when it is not one Veil reports."""
-    mapped = _LABELS.get(label)
+    mapped = _LABELS.get(label) if label in labels else None
     if mapped is None:
         return None
     entity, score = mapped
-    start, end = _strip(text, start, end)
+    start, end = _first_line(text, *_strip(text, start, end))
+    if entity is not Entity.DATE_TIME:
+        start, end = _after_field_prefix(text, start, end)
     article = _ARTICLE.match(text, start, end)
     if article is not None and entity is not Entity.DATE_TIME:
         start = article.end()
@@ -78,7 +94,7 @@ def to_finding(text: str, start: int, end: int, label: str, recognizer: str) -> 
     span = text[start:end]
     if not span or _NUMBER_RUN.search(span):
         return None
-    if entity is Entity.PERSON and (any(c.isdigit() for c in span) or not any(c.isalpha() for c in span)):
+    if entity is not Entity.DATE_TIME and (_NOT_IN_NAMES.search(span) or not any(c.isalpha() for c in span)):
         return None
     if entity is Entity.DATE_TIME and not is_absolute_date(span):
         return None
@@ -98,7 +114,21 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """The model sometimes runs a name into the next line ("Ana Lima\nCard"): keep the first."""
+    newline = text.find("\n", start, end)
+    return (start, end) if newline < 0 else _strip(text, start, newline)
+
+
+def _after_field_prefix(text: str, start: int, end: int) -> tuple[int, int]:
+    prefix = _FIELD_PREFIX.match(text, start, end)
+    return (start, end) if prefix is None else _strip(text, prefix.end(), end)
+
+
 def _trim_person(text: str, start: int, end: int) -> tuple[int, int]:
+    lead = _LEAD_WORDS.match(text, start, end)
+    if lead is not None and lead.end() < end:
+        start = lead.end()
     title = _TITLE.match(text, start, end)
     if title is not None and title.end() < end:
         start = title.end()
@@ -122,15 +152,21 @@ def split_text(text: str, limit: int) -> list[tuple[int, str]]:
 
 
 class SpacyNer:
-    """PERSON, LOCATION, ORGANIZATION, NRP and absolute dates from a spaCy pipeline.
+    """PERSON, LOCATION and NRP (and, when asked, ORG and absolute dates) from spaCy.
 
     ``model`` is an installed package name or a model folder; by default the
-    first installed of ``DEFAULT_MODELS``.
+    first installed of ``DEFAULT_MODELS``. ``labels`` are spaCy labels among
+    PERSON, GPE, LOC, FAC, NORP, ORG and DATE.
     """
 
-    def __init__(self, model: str | Path | None = None, *, batch_size: int = 64) -> None:
+    def __init__(self, model: str | Path | None = None, *, labels: Sequence[str] = DEFAULT_LABELS,
+                 batch_size: int = 64) -> None:
         if batch_size < 1:
             raise InvalidInput("batch_size must be at least 1")
+        unknown = sorted(set(labels) - set(_LABELS))
+        if unknown:
+            raise InvalidInput(f"unknown NER labels: {', '.join(unknown)}; known: {', '.join(_LABELS)}")
+        self._labels = tuple(labels)
         spacy = _import_spacy()
         self._nlp = _load(spacy, model)
         self._batch_size = batch_size
@@ -162,7 +198,8 @@ class SpacyNer:
     def _findings(self, text: str, offset: int, doc: Any) -> list[Finding]:
         found = []
         for ent in doc.ents:
-            finding = to_finding(text, offset + ent.start_char, offset + ent.end_char, ent.label_, self.name)
+            finding = to_finding(text, offset + ent.start_char, offset + ent.end_char, ent.label_,
+                                 self.name, self._labels)
             if finding is not None:
                 found.append(finding)
         return found

@@ -141,8 +141,9 @@ def _installed_model() -> str:
 
 @pytest.fixture(scope="module")
 def ner() -> SpacyNer:
+    """Every label, so the tables below exercise each mapping."""
     _installed_model()
-    return SpacyNer()
+    return SpacyNer(labels=("PERSON", "GPE", "LOC", "FAC", "NORP", "ORG", "DATE"))
 
 
 def spans(text: str, findings: list[Finding]) -> list[tuple[str, str]]:
@@ -170,6 +171,31 @@ def test_model_finds_names_places_organisations_and_absolute_dates(
     ner: SpacyNer, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert spans(text, ner.find([text])[0]) == expected
+
+
+@pytest.mark.ner
+def test_default_labels_leave_organisations_and_dates_to_opt_in() -> None:
+    _installed_model()
+    text = "Please call Maria Garcia on 3/4/2021 about the Amazon order."
+    assert spans(text, SpacyNer().find([text])[0]) == [("Maria Garcia", "PERSON")]
+
+
+@pytest.mark.ner
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Cardholder: Kendra Williams\nCard number: 6011", [("Kendra Williams", "PERSON")]),
+    ('user_id=1084 name="Jason Kirby" updated', [("Jason Kirby", "PERSON")]),
+    ("Deployed in 135ms with status=404", []),
+])
+def test_spans_stop_at_line_breaks_and_field_syntax(text: str, expected: list[tuple[str, str]]) -> None:
+    _installed_model()
+    assert [s for s in spans(text, SpacyNer().find([text])[0]) if s[1] == "PERSON"
+            or "=" in s[0] or "ms" in s[0]] == expected
+
+
+def test_unknown_label_is_refused() -> None:
+    pytest.importorskip("spacy")
+    with pytest.raises(InvalidInput, match="unknown NER labels"):
+        SpacyNer(labels=("PERSON", "MONEY"))
 
 
 @pytest.mark.ner
