@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from veil.detect import Detector, Entity, Finding
 from veil.errors import VeilError
-
 from veil.redact import Redactor
 
 if TYPE_CHECKING:

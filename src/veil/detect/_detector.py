@@ -118,7 +118,7 @@ class Detector:
         kept = [f for f in [*patterned, *ner] if f.score >= self.threshold]
         if self._allow:
             kept = [f for f in kept if text[f.start:f.end] not in self._allow]
-        return resolve_overlaps(kept, self._priority_of)
+        return resolve_overlaps(kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
 
     def _priority_of(self, finding: Finding) -> int:
         return self._priority.get(finding.recognizer, NER_PRIORITY)
@@ -154,10 +154,11 @@ class Detector:
             return None
         if recognizer.validator is not None and not recognizer.validator(text[start:end]):
             return None
-        if context:
-            score = min(1.0, score + CONTEXT_BOOST)
+        # Conflicting evidence: a negative word cancels the boost as well as lowering the score.
         if has_word(entry.negative, text, start, end, window):
             score = max(0.0, score - NEGATIVE_PENALTY)
+        elif context:
+            score = min(1.0, score + CONTEXT_BOOST)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
 
 

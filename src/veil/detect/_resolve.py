@@ -16,8 +16,13 @@ CONTAINERS: frozenset[object] = frozenset(
 )
 
 
-def resolve_overlaps(findings: Iterable[Finding], priority: Callable[[Finding], int]) -> list[Finding]:
-    """Keep non-overlapping findings, preferring priority, then length, then score."""
+def resolve_overlaps(findings: Iterable[Finding], priority: Callable[[Finding], int],
+                     min_container_priority: int = 0) -> list[Finding]:
+    """Keep non-overlapping findings, preferring priority, then length, then score.
+
+    Only findings at ``min_container_priority`` or above may replace the findings
+    they contain (a statistical model's long span never swallows validated ones).
+    """
     ranked = sorted(findings, key=lambda f: (-priority(f), -len(f), -f.score, f.start))
     starts: list[int] = []
     kept: dict[int, Finding] = {}
@@ -26,7 +31,7 @@ def resolve_overlaps(findings: Iterable[Finding], priority: Callable[[Finding], 
         if not clashes:
             insort(starts, finding.start)
             kept[finding.start] = finding
-        elif finding.entity in CONTAINERS and all(
+        elif finding.entity in CONTAINERS and priority(finding) >= min_container_priority and all(
             finding.start <= c.start and c.end <= finding.end and len(c) < len(finding)
             for c in clashes
         ):

@@ -16,6 +16,10 @@ TABLE = [
     ("on the 3rd of May 2021", [("3rd of May 2021", "DATE_TIME")]),
     ("Tuesday, 4 June 2024 works", [("Tuesday, 4 June 2024", "DATE_TIME")]),
     ("since March 2019", [("March 2019", "DATE_TIME")]),
+    ("[Fri, 29 Aug 2025 06:01:43 GMT] ERROR", [("Fri, 29 Aug 2025 06:01:43 GMT", "DATE_TIME")]),
+    ("[04/Jan/2025:16:26:47 +0000] GET", [("04/Jan/2025:16:26:47 +0000", "DATE_TIME")]),
+    ("submitted 15-Sep-1960 ok", [("15-Sep-1960", "DATE_TIME")]),
+    ("Jupyter 12.11.21 and Vault 3.12.27-rc.3", []),
     # relative words and impossible dates are not dates
     ("today, yesterday and last week", []),
     ("13/13/2020 and 2021/02/30", []),

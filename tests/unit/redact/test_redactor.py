@@ -117,13 +117,13 @@ def test_redact_many_batches_detection_through_the_ner_model() -> None:
 
 
 def test_a_neighbour_exposed_by_a_replacement_is_redacted_too() -> None:
-    # Alone, the second number sits below the threshold ("id" is a negative context word);
-    # once the first card becomes <CREDIT_CARD_1>, the word "card" is near it.
-    text = "4000000000000002  a@aa.com  4000000000000002  a@aa.com id"
-    assert default_detector().detect(text)[2].entity == Entity.EMAIL_ADDRESS
+    # Alone, nine bare digits sit below the threshold; once the dashed SSN before them
+    # becomes <US_SSN_1>, the word "SSN" is next to them and lifts them over it.
+    text = "123-45-6780 219099998"
+    assert [f.entity for f in default_detector().detect(text)] == [Entity.US_SSN]
     redactor = Redactor()
     once = redactor.redact(text)
-    assert once == "<CREDIT_CARD_1>  <EMAIL_ADDRESS_1>  <CREDIT_CARD_1>  <EMAIL_ADDRESS_1> id"
+    assert once == "<US_SSN_1> <US_SSN_2>"
     assert redactor.redact(once) == once
 
 

@@ -11,6 +11,7 @@ from veil.detect.recognizers import (
     _dates,
     _documents,
     _finance,
+    _labelled,
     _national,
     _network,
     _places,
@@ -21,7 +22,7 @@ from veil.detect.recognizers import (
 
 _FAMILIES = (
     _contact, _network, _finance, _us, _dates, _address, _national, _documents, _wallets,
-    _secrets, _places,
+    _secrets, _places, _labelled,
 )
 
 

@@ -72,12 +72,16 @@ _PHONE_CANDIDATE = r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d ()./-]{5,22}\d(?![\w-])"
 _NOT_A_PHONE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # ISO-like dates
     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"  # day-month-year dates
-    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"  # IPv4
+    r"|(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\.?\d)"  # IPv4 (not 5 groups: French phones)
     r"|\d{5,}\.\d+"  # amounts and decimals
 )
 _SEGMENT = re.compile(r"(?:\+|00)?\(?\d[\d ()./-]*\d")
 _GROUP = re.compile(r"\d+")
 _REGIONS = ("US", "GB")
+#: National formats of these countries score under the threshold: a context word
+#: ("phone", "call") must vouch for them, since some plan accepts most digit strings.
+_MORE_REGIONS = ("FR", "DE", "IN", "ES", "IT", "NL", "AU", "CA", "BR")
+_WEAK_SCORE = 0.45
 _MIN_DIGITS = 7
 
 
@@ -102,15 +106,20 @@ def _numbers_in(segment: str) -> list[tuple[int, int, float]]:
 
 
 def _valid_number_score(text: str) -> float | None:
-    regions = ("GB",) if text.startswith("00") else (None,) if text.startswith("+") else _REGIONS
-    for region in regions:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return _score_for(text)
+    if text.startswith(("+", "00")):
+        return _score_for(text) if _valid_in(text, "GB" if text.startswith("00") else None) else None
+    if any(_valid_in(text, region) for region in _REGIONS):
+        return _score_for(text)
+    if any(_valid_in(text, region) for region in _MORE_REGIONS):
+        return _WEAK_SCORE
     return None
+
+
+def _valid_in(text: str, region: str | None) -> bool:
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(text, region)))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _score_for(text: str) -> float:

@@ -21,12 +21,22 @@ _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _WEEKDAY = r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,? )?"
 _TIME = r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?: ?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)?"
 
+# An optional clock time after a written date: "Mon, 16 Jan 2023 04:19:05 GMT".
+_CLOCK = (r"(?:,? (?:at )?\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp]\.?[Mm]\.?)?"
+          r"(?: ?(?:GMT|UTC|Z|[+-]\d{2}:?\d{2}))?)?")
+_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+
 _PATTERNS = (
     Pattern("iso_date", rf"(?<![\w.:/-]){_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]){_TIME}(?![\w:])", 0.85),
-    Pattern("numeric_date", rf"(?<![\w.:/-])\d{{1,2}}([/.-])\d{{1,2}}\1(?:{_YEAR}|\d{{2}})(?![\w]|[.:/-]\d)", 0.6),
-    Pattern("year_first_slash", rf"(?<![\w.:/-]){_YEAR}/\d{{1,2}}/\d{{1,2}}(?![\w]|[.:/-]\d)", 0.7),
-    Pattern("month_day_year", rf"(?<![\w]){_WEEKDAY}{_MONTH}\.? {_DAY},? {_YEAR}(?![\w])", 0.85),
-    Pattern("day_month_year", rf"(?<![\w]){_WEEKDAY}{_DAY}(?: of)? {_MONTH}\.?,? {_YEAR}(?![\w])", 0.85),
+    # Two-digit years only with / or -: "3.12.27" is a version far more often than a date.
+    Pattern("numeric_date", rf"(?<![\w.:/-])\d{{1,2}}([/-])\d{{1,2}}\1(?:{_YEAR}|\d{{2}}){_CLOCK}(?![\w]|[.:/-]\d)", 0.6),
+    Pattern("dotted_date", rf"(?<![\w.:/-])\d{{1,2}}\.\d{{1,2}}\.{_YEAR}{_CLOCK}(?![\w]|[.:/-]\d)", 0.6),
+    Pattern("year_first_slash", rf"(?<![\w.:/-]){_YEAR}/\d{{1,2}}/\d{{1,2}}{_CLOCK}(?![\w]|[.:/-]\d)", 0.7),
+    Pattern("month_day_year", rf"(?<![\w]){_WEEKDAY}{_MONTH}\.? {_DAY},? {_YEAR}{_CLOCK}(?![\w])", 0.85),
+    Pattern("day_month_year", rf"(?<![\w]){_WEEKDAY}{_DAY}(?: of)? {_MONTH}\.?,? {_YEAR}{_CLOCK}(?![\w])", 0.85),
+    Pattern("dashed_day_month_year", rf"(?<![\w-])\d{{1,2}}-{_MONTH}-{_YEAR}(?![\w])", 0.85),
+    # Web server logs: 03/Oct/2025:09:24:38 +0000
+    Pattern("common_log", rf"(?<![\w/])\d{{2}}/{_MON}/{_YEAR}:\d{{2}}:\d{{2}}:\d{{2}}(?: [+-]\d{{4}})?(?![\w])", 0.85),
     Pattern("month_year", rf"(?<![\w]){_MONTH} {_YEAR}(?![\w])", 0.6),
 )
 

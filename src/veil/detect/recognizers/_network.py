@@ -42,7 +42,8 @@ IP = Recognizer(
     ),
     validator=_ip_valid,
     context=("ip", "address", "addr", "host", "client", "server", "remote", "from", "src", "dst"),
-    negative_context=("version", "ver", "release", "build"),
+    negative_context=("version", "ver", "release", "build", "upgraded", "upgrade", "downgraded",
+                      "deployed", "deploy", "installed", "bump", "bumped", "rc", "commit", "changelog"),
     priority=80,
 )
 

@@ -1,7 +1,7 @@
 """Places by name: countries, US states and large cities (case-sensitive).
 
-A gazetteer finds well-known places without the NER plug-in; the NER model,
-when present, wins any overlap (it sees the sentence) and finds the rest.
+A gazetteer finds well-known places without the NER plug-in; with the NER
+model present, the longer of two overlapping spans wins and NER finds the rest.
 Names that are more often a person's name (Austin, Florence, Jordan, ...) are
 left to NER.
 """
@@ -73,7 +73,7 @@ PLACES = Recognizer(
     ),
     context=("in", "from", "to", "near", "city", "country", "state", "based", "located", "live"),
     negative_context=("street", "st", "avenue", "road"),
-    priority=9,
+    priority=10,  # same as NER: of two overlapping place spans the longer wins
 )
 
 RECOGNIZERS: tuple[Recognizer, ...] = (PLACES,)

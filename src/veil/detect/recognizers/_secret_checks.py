@@ -15,6 +15,8 @@ import zlib
 from collections import Counter
 from urllib.parse import unquote
 
+from veil.detect._recognizer import Validator
+
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 # Words that mark a value as a stand-in in docs, templates and tests.
@@ -69,6 +71,16 @@ def _longest_run(text: str) -> int:
 
 def not_placeholder(text: str) -> bool:
     return not is_placeholder(text)
+
+
+def length_between(low: int, high: int) -> Validator:
+    """Length in ``[low, high]`` and not a placeholder."""
+
+    def check(text: str) -> bool:
+        return low <= len(text) <= high and not is_placeholder(text)
+
+    check.__name__ = f"length_{low}_{high}"
+    return check
 
 
 def base62_crc32(text: str) -> bool:

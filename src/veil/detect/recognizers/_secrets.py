@@ -13,6 +13,9 @@ from veil.detect._recognizer import Pattern, Recognizer, Validator
 from veil.detect.recognizers import _secret_checks as check
 
 _PROVIDER = 95
+# Repeats after a literal prefix keep a minimum of 24 or less: Hyperscan scans a
+# self-overlapping prefix followed by a longer minimum slowly. Exact lengths are
+# then checked by the validator.
 _B64URL = "A-Za-z0-9_-"
 
 
@@ -60,7 +63,8 @@ AWS_SECRET_KEY = Recognizer(
 
 GCP_API_KEY = _token(
     "gcp_api_key", Entity.GCP_API_KEY,
-    Pattern("google_api_key", _bounded(r"AIza[0-9A-Za-z_-]{35}"), 0.95),
+    Pattern("google_api_key", _bounded(r"AIza[0-9A-Za-z_-]{24,40}"), 0.95),
+    validator=check.length_between(39, 39),
 )
 
 AZURE_KEY = _token(
@@ -133,16 +137,18 @@ SENDGRID_KEY = _token(
 
 OPENAI_API_KEY = _token(
     "openai_api_key", Entity.OPENAI_API_KEY,
-    Pattern("openai_scoped", _bounded(r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,250}"),
+    Pattern("openai_scoped", _bounded(r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{24,250}"),
             0.95),
     # The legacy form carries "T3BlbkFJ" (base64 of "OpenAI") in its middle.
     Pattern("openai_legacy", _bounded(r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"), 0.95),
+    validator=check.length_between(48, 300),
 )
 
 ANTHROPIC_API_KEY = _token(
     "anthropic_api_key", Entity.ANTHROPIC_API_KEY,
     Pattern("anthropic",
-            _bounded(r"sk-ant-(?:api|admin|oat|ort|sid)[0-9]{2}-[A-Za-z0-9_-]{32,250}"), 0.95),
+            _bounded(r"sk-ant-(?:api|admin|oat|ort|sid)[0-9]{2}-[A-Za-z0-9_-]{24,250}"), 0.95),
+    validator=check.length_between(45, 300),
 )
 
 HUGGINGFACE_TOKEN = _token(
@@ -161,8 +167,8 @@ PYPI_TOKEN = _token(
     # Macaroons whose first caveat names pypi.org or test.pypi.org, base64url-encoded.
     Pattern("pypi_macaroon",
             rf"(?<![{_B64URL}])pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)"
-            rf"[{_B64URL}]{{50,}}", 0.95),
-    validator=None,
+            rf"[{_B64URL}]{{24,}}", 0.95),
+    validator=check.length_between(70, 100_000),
 )
 
 JWT = _token(

@@ -1,0 +1,58 @@
+"""Names and places announced by a label: ``"holder": "Ana Lima"``, ``City: Lugo``,
+``Dear Ana``. Records and forms give the NER model no sentence to read; the
+label is the context.
+"""
+
+from __future__ import annotations
+
+from veil.detect._entities import Entity
+from veil.detect._recognizer import Pattern, Recognizer
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+_WORD = rf"[{_UPPER}][{_LOWER}'’-]{{1,24}}"
+# One to four capitalised words, initials allowed between them; a word followed
+# by a colon is the next form label ("City: Lugo Phone: ..."), not the name.
+_NAME = rf"{_WORD}(?: (?![{_UPPER}][{_LOWER}]+:)(?:[{_UPPER}]\.|{_WORD})){{0,3}}"
+_QUOTE = r"[\"']?"
+
+_PERSON_KEYS = (
+    "name|full_?name|first_?name|last_?name|display_?name|holder|card_?holder|account_?holder"
+    "|beneficiary|customer(?:_?name)?|patient|applicant|employee|contact|owner|recipient|sender"
+    "|author|user_?name|signed by|assigned to"
+)
+_PLACE_KEYS = "city|town|location|country|state|region|place_?of_?birth|birth_?place|hometown"
+
+# Words that follow "Dear" or "Hello" without being anyone's name.
+_NOT_NAMES = frozenset(
+    "team support customer customers care sir madam all there everyone service department admin "
+    "user users friend friends folks guys colleagues manager hiring".split()
+)
+
+PERSON_BY_LABEL = Recognizer(
+    name="labelled_person",
+    entity=Entity.PERSON,
+    patterns=(
+        Pattern("person_field",
+                rf"(?<![\w-]){_QUOTE}(?i:{_PERSON_KEYS}){_QUOTE} ?[:=] ?{_QUOTE}({_NAME})(?![\w])",
+                0.7, group=1, flags=0),
+        Pattern("person_greeting",
+                rf"(?<![\w])(?:Dear|Hello|Hi|Hey|Thanks|Cheers|[Rr]egards|Sincerely|Best),? ({_NAME})(?![\w])",
+                0.6, group=1, flags=0),
+    ),
+    validator=lambda name: not _NOT_NAMES.intersection(name.lower().split()),
+    priority=12,
+)
+
+PLACE_BY_LABEL = Recognizer(
+    name="labelled_place",
+    entity=Entity.LOCATION,
+    patterns=(
+        Pattern("place_field",
+                rf"(?<![\w-]){_QUOTE}(?i:{_PLACE_KEYS}){_QUOTE} ?[:=] ?{_QUOTE}({_NAME})(?![\w])",
+                0.7, group=1, flags=0),
+    ),
+    priority=12,
+)
+
+RECOGNIZERS: tuple[Recognizer, ...] = (PERSON_BY_LABEL, PLACE_BY_LABEL)
