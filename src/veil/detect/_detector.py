@@ -154,11 +154,10 @@ class Detector:
             return None
         if recognizer.validator is not None and not recognizer.validator(text[start:end]):
             return None
-        # Conflicting evidence: a negative word cancels the boost as well as lowering the score.
+        if context:
+            score = min(1.0, score + CONTEXT_BOOST)
         if has_word(entry.negative, text, start, end, window):
             score = max(0.0, score - NEGATIVE_PENALTY)
-        elif context:
-            score = min(1.0, score + CONTEXT_BOOST)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
 
 

@@ -72,6 +72,8 @@ _LEAD_WORDS = re.compile(
 )
 # A name or place never holds these; a span that does ran into code or a key=value field.
 _NOT_IN_NAMES = re.compile(r"[0-9=_{}<>@/\\|#$%*\[\]]")
+# A name followed by a version number is a product ("Kafka 3.6.1", 'Phoenix = "6.16.3"').
+_VERSION_AFTER = re.compile(r"""\s{0,3}(?:=\s{0,3}["']?)?v?\d{1,4}(?:\.\d{1,4})+""")
 _FIELD_PREFIX = re.compile(r'.*[=:"]\s*')  # match() anchors at the span start
 _POSSESSIVE = re.compile(r"(?:['\u2019]s?)$", re.IGNORECASE)
 
@@ -94,11 +96,17 @@ def to_finding(text: str, start: int, end: int, label: str, recognizer: str,
     span = text[start:end]
     if not span or _NUMBER_RUN.search(span):
         return None
-    if entity is not Entity.DATE_TIME and (_NOT_IN_NAMES.search(span) or not any(c.isalpha() for c in span)):
+    if entity is not Entity.DATE_TIME and not _looks_like_a_name(text, span, end):
         return None
     if entity is Entity.DATE_TIME and not is_absolute_date(span):
         return None
     return Finding(start, end, entity, score, recognizer)
+
+
+def _looks_like_a_name(text: str, span: str, end: int) -> bool:
+    """Names and places are capitalised words, with no code syntax and no version after them."""
+    return (not _NOT_IN_NAMES.search(span) and any(c.isupper() for c in span)
+            and _VERSION_AFTER.match(text, end) is None)
 
 
 def is_absolute_date(span: str) -> bool:

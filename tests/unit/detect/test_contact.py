@@ -16,6 +16,7 @@ EMAILS = [
     ('{"email": "x_y@sub.example.io"}', [("x_y@sub.example.io", "EMAIL_ADDRESS")]),
     ("not an address: a..b@example.com", []),
     ("twitter handle @example and foo@bar", []),
+    ("Cloning git@github.com:infra/api.git", []),
 ]
 
 URLS = [

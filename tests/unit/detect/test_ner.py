@@ -185,6 +185,7 @@ def test_default_labels_leave_organisations_and_dates_to_opt_in() -> None:
     ("Cardholder: Kendra Williams\nCard number: 6011", [("Kendra Williams", "PERSON")]),
     ('user_id=1084 name="Jason Kirby" updated', [("Jason Kirby", "PERSON")]),
     ("Deployed in 135ms with status=404", []),
+    ('Deployed Spark 5.28.29.2; [deps] Phoenix = "6.16.3"', []),
 ])
 def test_spans_stop_at_line_breaks_and_field_syntax(text: str, expected: list[tuple[str, str]]) -> None:
     _installed_model()

@@ -22,7 +22,7 @@ EMAIL = Recognizer(
         Pattern(
             "email",
             rf"(?<![A-Za-z0-9._%+-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]{{0,63}}@"
-            rf"(?:{_LABEL}\.){{1,8}}[A-Za-z]{{2,24}}(?![A-Za-z0-9-])",
+            rf"(?:{_LABEL}\.){{1,8}}[A-Za-z]{{2,24}}(?![A-Za-z0-9-]|:[\w~/])",  # not git@host:repo
             0.95,
         ),
     ),
@@ -80,9 +80,10 @@ _GROUP = re.compile(r"\d+")
 _REGIONS = ("US", "GB")
 #: National formats of these countries score under the threshold: a context word
 #: ("phone", "call") must vouch for them, since some plan accepts most digit strings.
-_MORE_REGIONS = ("FR", "DE", "IN", "ES", "IT", "NL", "AU", "CA", "BR")
+_MORE_REGIONS = ("FR", "DE", "IN", "IT", "NL", "AU", "BR")
 _WEAK_SCORE = 0.45
 _MIN_DIGITS = 7
+_MAX_DIGITS = 15  # E.164: longer runs are cards, IBANs or ids
 
 
 @lru_cache(maxsize=4096)  # repeated candidates (log fields, adversarial runs) parse once
@@ -97,9 +98,11 @@ def _phone_spans(candidate: str) -> tuple[tuple[int, int, float], ...]:
 
 def _numbers_in(segment: str) -> list[tuple[int, int, float]]:
     groups = _GROUP.findall(segment)
+    if len(groups) == 1 and segment[0] != "+":
+        return []  # an unformatted digit run: PHONE_DIGITS below, which needs a context word
     digits = sum(map(len, groups))
     # Real numbers are written in groups of two or more digits, bar a country or trunk code.
-    if digits < _MIN_DIGITS or sum(len(g) == 1 for g in groups) > 2:
+    if not _MIN_DIGITS <= digits <= _MAX_DIGITS or sum(len(g) == 1 for g in groups) > 2:
         return []
     score = _valid_number_score(segment)
     return [] if score is None else [(0, len(segment), score)]
@@ -110,7 +113,8 @@ def _valid_number_score(text: str) -> float | None:
         return _score_for(text) if _valid_in(text, "GB" if text.startswith("00") else None) else None
     if any(_valid_in(text, region) for region in _REGIONS):
         return _score_for(text)
-    if any(_valid_in(text, region) for region in _MORE_REGIONS):
+    # Those plans write national numbers with a leading trunk 0; others are not tried.
+    if text.startswith("0") and any(_valid_in(text, region) for region in _MORE_REGIONS):
         return _WEAK_SCORE
     return None
 
@@ -126,16 +130,32 @@ def _score_for(text: str) -> float:
     return 0.75 if text.startswith(("+", "00")) else 0.6
 
 
+_PHONE_CONTEXT = ("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms",
+                  "text me", "contact", "reach me", "number", "ring")
+_PHONE_NEGATIVE = ("order", "invoice", "ref", "reference", "tracking", "serial", "sku", "account",
+                   "acct", "transaction", "ticket", "id", "version", "build")
+
 PHONE = Recognizer(
     name="phone",
     entity=Entity.PHONE_NUMBER,
     patterns=(Pattern("phone_candidate", _PHONE_CANDIDATE, 0.6),),
     refine=_phone_spans,
-    context=("phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms",
-             "text me", "contact", "reach me", "number"),
-    negative_context=("order", "invoice", "ref", "reference", "tracking", "serial", "sku",
-                      "account", "acct", "transaction", "ticket", "id", "version", "build"),
+    context=_PHONE_CONTEXT,
+    negative_context=_PHONE_NEGATIVE,
     priority=50,
 )
 
-RECOGNIZERS: tuple[Recognizer, ...] = (EMAIL, URL, PHONE)
+# A bare run of digits is an id, a timestamp or an amount far more often than a
+# phone number: it counts only next to a phone word.
+PHONE_DIGITS = Recognizer(
+    name="phone_digits",
+    entity=Entity.PHONE_NUMBER,
+    patterns=(Pattern("phone_digits", r"(?<![\w+/.-])\d{7,15}(?![\w-]|[.,]\d)", 0.4),),
+    validator=lambda digits: _valid_number_score(digits) is not None,
+    context=_PHONE_CONTEXT,
+    negative_context=_PHONE_NEGATIVE,
+    requires_context=True,
+    priority=50,
+)
+
+RECOGNIZERS: tuple[Recognizer, ...] = (EMAIL, URL, PHONE, PHONE_DIGITS)

@@ -41,9 +41,11 @@ IP = Recognizer(
         ),
     ),
     validator=_ip_valid,
-    context=("ip", "address", "addr", "host", "client", "server", "remote", "from", "src", "dst"),
+    # not "from": "upgraded from 8.16.7.52" is a version, and would cancel the negative word
+    context=("ip", "address", "addr", "host", "client", "server", "remote", "src", "dst", "login"),
     negative_context=("version", "ver", "release", "build", "upgraded", "upgrade", "downgraded",
-                      "deployed", "deploy", "installed", "bump", "bumped", "rc", "commit", "changelog"),
+                      "deployed", "deploy", "installed", "bump", "bumped", "rc", "commit", "changelog", "deps",
+                      "dependencies", "requirements", "image", "digest"),
     priority=80,
 )
 

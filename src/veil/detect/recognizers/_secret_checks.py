@@ -34,14 +34,21 @@ _REFERENCE = re.compile(
     r"|[A-Z][A-Z0-9]{0,64}(?:_[A-Z0-9]{1,64}){1,8}|\$[A-Za-z_][A-Za-z0-9_]{0,128}"
     r"|%[A-Za-z_][A-Za-z0-9_]{0,128}%"
 )
+_FILE_EXTENSIONS = frozenset(
+    "pem key json yaml yml txt p12 pfx crt cer env ini cfg conf toml jks keystore".split()
+)
 # A function call, not a value: getpass.getpass(, vault.read(.
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,64}\(")
 _PASSWORD_PARAM = re.compile(r"(?i)(?:^|[;&?:])\s?(?:password|pwd)\s?=\s?([^;&]{1,200})")
 _ORACLE_THIN = re.compile(r"thin:[^/@:]{1,64}/([^@]{1,128})@")
 _CONNECTION_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "pw"})
 
+_MAX_JWT_HEADER = 4096
+
 #: Minimum Shannon entropy (bits per character) of a generic secret value.
 GENERIC_ENTROPY = 3.0
+#: 40 random base64 characters score about 4.8; below 4.1 in fewer than 1 in 100,000.
+AWS_ENTROPY = 4.1
 
 
 def shannon_entropy(text: str) -> float:
@@ -109,9 +116,11 @@ def github_token(text: str) -> bool:
 def jwt(text: str) -> bool:
     """The header must decode (base64url) to a JSON object naming its ``alg``."""
     header = text.split(".", 1)[0]
+    if len(header) > _MAX_JWT_HEADER:  # real headers are short; deep nesting could recurse
+        return False
     try:
         decoded = json.loads(_b64decode(header, urlsafe=True))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return False
     return isinstance(decoded, dict) and isinstance(decoded.get("alg"), str)
 
@@ -143,9 +152,10 @@ def pem_block(text: str) -> bool:
 
 
 def aws_secret_key(text: str) -> bool:
-    """40 base64 chars with all three of upper, lower and digit (git SHAs have no capitals)."""
+    """Random base64: upper, lower and digit (git SHAs have no capitals), high entropy."""
     return (any(c.isupper() for c in text) and any(c.islower() for c in text)
-            and any(c.isdigit() for c in text) and not_placeholder(text))
+            and any(c.isdigit() for c in text) and shannon_entropy(text) >= AWS_ENTROPY
+            and not_placeholder(text))
 
 
 def connection_string(text: str) -> bool:
@@ -170,11 +180,20 @@ def generic_secret(text: str) -> bool:
     """High entropy and mixed characters; not a UUID, stand-in, URL, call or variable."""
     if is_placeholder(text) or _UUID.fullmatch(text) or "://" in text:
         return False
-    if _REFERENCE.fullmatch(text) or _CALL.match(text):
+    if _REFERENCE.fullmatch(text) or _CALL.match(text) or _names_a_file(text):
         return False
     if text.startswith(("/", "./", "../", "~/", "$")):
         return False
     return _character_classes(text) >= 2 and shannon_entropy(text) >= GENERIC_ENTROPY
+
+
+def _names_a_file(text: str) -> bool:
+    """keys/private.pem, C:\\certs\\app.pfx, service-account.json: where a secret is kept."""
+    name = re.split(r"[/\\]", text)[-1]
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and stem and extension.isalpha() and len(extension) <= 5):
+        return False
+    return name != text or extension.lower() in _FILE_EXTENSIONS
 
 
 def _character_classes(text: str) -> int:
