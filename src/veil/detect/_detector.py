@@ -80,7 +80,8 @@ class Detector:
         for entry in self._entries:
             groups.setdefault((entry.pattern.regex, entry.pattern.flags), []).append(entry)
         self._groups = list(groups.values())
-        self._engine = PatternEngine(list(groups), use_hyperscan=use_hyperscan)
+        run_always = [i for i, group in enumerate(self._groups) if not group[0].pattern.prefilter]
+        self._engine = PatternEngine(list(groups), use_hyperscan=use_hyperscan, run_always=run_always)
 
     @property
     def backend(self) -> str:
@@ -127,15 +128,17 @@ class Detector:
         if not isinstance(text, str):
             raise InvalidInput("text must be a str")
         found: list[Finding] = []
-        for index, match in self._engine.matches(text):
-            for entry in self._groups[index]:
-                start, end = match.span(entry.pattern.group)
-                if start < 0 or start == end:
-                    continue
-                for span_start, span_end, score in self._spans(entry, text, start, end):
-                    finding = self._score(entry, text, span_start, span_end, score)
-                    if finding is not None:
-                        found.append(finding)
+        for index, pattern in self._engine.candidates(text):  # the hot loop: kept flat
+            group = self._groups[index]
+            for match in pattern.finditer(text):
+                for entry in group:
+                    start, end = match.span(entry.pattern.group)
+                    if start < 0 or start == end:
+                        continue
+                    for span_start, span_end, score in self._spans(entry, text, start, end):
+                        finding = self._score(entry, text, span_start, span_end, score)
+                        if finding is not None:
+                            found.append(finding)
         return found
 
     @staticmethod

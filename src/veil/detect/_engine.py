@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 _hs: Any
@@ -28,11 +28,13 @@ def hyperscan_available() -> bool:
 class PatternEngine:
     """Compile ``(regex, flags)`` pairs once; yield ``(index, match)`` for a text."""
 
-    def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True) -> None:
+    def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True,
+                 run_always: Collection[int] = ()) -> None:
         self._compiled = [re.compile(regex, flags) for regex, flags in patterns]
         self._always: list[int] = list(range(len(patterns)))
         self._database: Any = None
         self._lock = threading.Lock()
+        self._run_always = frozenset(run_always)
         if use_hyperscan and _hs is not None and patterns:
             self._build_prefilter(patterns)
 
@@ -45,10 +47,10 @@ class PatternEngine:
 
     def _build_prefilter(self, patterns: Sequence[tuple[str, int]]) -> None:
         assert _hs is not None
-        key = tuple(patterns)
+        key = (tuple(patterns), self._run_always)
         with _CACHE_LOCK:  # detectors with the same patterns share one compiled database
             if key not in _CACHE:
-                _CACHE[key] = _prefilter(patterns)
+                _CACHE[key] = _prefilter(patterns, self._run_always)
             self._database, eligible, self._lock = _CACHE[key]
         if self._database is not None:
             accepted = set(eligible)
@@ -69,9 +71,14 @@ class PatternEngine:
         hits.update(self._always)
         return sorted(hits)
 
+    def candidates(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
+        """The patterns that may match ``text``, compiled, with their indexes."""
+        compiled = self._compiled
+        return [(index, compiled[index]) for index in self.candidate_patterns(text)]
+
     def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
-        for index in self.candidate_patterns(text):
-            for match in self._compiled[index].finditer(text):
+        for index, pattern in self.candidates(text):
+            for match in pattern.finditer(text):
                 yield index, match
 
 
@@ -100,13 +107,14 @@ def _compile_database(patterns: Sequence[tuple[str, int]], indexes: list[int]) -
     return database
 
 
-_CACHE: dict[tuple[tuple[str, int], ...], tuple[Any, list[int], threading.Lock]] = {}
+_CACHE: dict[tuple[tuple[tuple[str, int], ...], frozenset[int]], tuple[Any, list[int], threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _prefilter(patterns: Sequence[tuple[str, int]]) -> tuple[Any, list[int], threading.Lock]:
+def _prefilter(patterns: Sequence[tuple[str, int]],
+               run_always: frozenset[int]) -> tuple[Any, list[int], threading.Lock]:
     assert _hs is not None
-    eligible = [i for i, (_, flags) in enumerate(patterns) if not flags & re.VERBOSE]
+    eligible = [i for i, (_, flags) in enumerate(patterns) if not flags & re.VERBOSE and i not in run_always]
     try:
         database = _compile_database(patterns, eligible)
     except _hs.error:  # find the patterns Hyperscan rejects; they run on re alone

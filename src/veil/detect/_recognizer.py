@@ -34,6 +34,9 @@ class Pattern:
     score: float
     group: int | str = 0
     flags: int = DEFAULT_FLAGS
+    #: False keeps a pattern out of the Hyperscan database (it then runs on every
+    #: text): for the rare pattern that slows the combined database down.
+    prefilter: bool = True
 
 
 @dataclass(frozen=True, slots=True)

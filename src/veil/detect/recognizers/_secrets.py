@@ -2,8 +2,13 @@
 
 Provider tokens are found by their documented prefixes and checked where the
 format allows (GitHub and npm CRC32, JWT headers, base64 key sizes). Every
-pattern starts behind a lookbehind of its own character class, so a match can
-never restart inside a run it already scanned (linear time on ``re``).
+pattern starts behind a lookbehind of its own character class, or at a prefix
+its body cannot contain, so a match never restarts inside a run it already
+scanned (linear time on ``re``).
+
+Repeats that follow a literal prefix keep a minimum of 24 or less, with exact
+lengths left to the validator: Hyperscan scans a prefix that recurs inside a
+longer minimum repeat (``AIza`` * N) at a few microseconds per byte.
 """
 
 from __future__ import annotations
@@ -13,9 +18,6 @@ from veil.detect._recognizer import Pattern, Recognizer, Validator
 from veil.detect.recognizers import _secret_checks as check
 
 _PROVIDER = 95
-# Repeats after a literal prefix keep a minimum of 24 or less: Hyperscan scans a
-# self-overlapping prefix followed by a longer minimum slowly. Exact lengths are
-# then checked by the validator.
 _B64URL = "A-Za-z0-9_-"
 
 
@@ -180,7 +182,7 @@ JWT = _token(
     # header.payload.signature (JWS), or the five parts of a JWE.
     Pattern("jwt",
             r"(?<![A-Za-z0-9_.-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"
-            r"(?:\.[A-Za-z0-9_-]{1,}\.[A-Za-z0-9_-]{1,})?(?![A-Za-z0-9_-])", 0.9),
+            r"(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?(?![A-Za-z0-9_-])", 0.9),
     validator=check.jwt,
 )
 
