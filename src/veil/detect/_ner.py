@@ -67,7 +67,7 @@ _ARTICLE = re.compile(r"the\s+", re.IGNORECASE | re.ASCII)
 # Greetings and form labels the small model glues onto the name that follows.
 _LEAD_WORDS = re.compile(
     r"(?:(?:hello|hi|hey|dear|thanks|cheers|regards|applicant|cardholder|customer|patient|holder"
-    r"|beneficiary|employee|user|name|contact)\b[,:]?\s+)+",
+    r"|beneficiary|employee|user|name|contact|tenant|guest|visitor|client)\b[,:]?\s+)+",
     re.IGNORECASE | re.ASCII,
 )
 # A name or place never holds these; a span that does ran into code or a key=value field.
@@ -122,10 +122,13 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_FIELD_BREAK = re.compile(r"[\n;|\t]")
+
+
 def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
-    """The model sometimes runs a name into the next line ("Ana Lima\nCard"): keep the first."""
-    newline = text.find("\n", start, end)
-    return (start, end) if newline < 0 else _strip(text, start, newline)
+    """The model runs a name into the next line or field ("Ana Lima\nCard", "Ana;Lugo"): keep the first."""
+    brk = _FIELD_BREAK.search(text, start, end)
+    return (start, end) if brk is None else _strip(text, start, brk.start())
 
 
 def _after_field_prefix(text: str, start: int, end: int) -> tuple[int, int]:
@@ -194,6 +197,8 @@ class SpacyNer:
         pieces: list[str] = []
         for index, text in enumerate(texts):
             for offset, piece in split_text(text, MAX_PIECE):
+                if not _has_capital(piece):  # names and places are capitalised: nothing to find
+                    continue
                 owners.append(index)
                 offsets.append(offset)
                 pieces.append(piece)
@@ -211,6 +216,13 @@ class SpacyNer:
             if finding is not None:
                 found.append(finding)
         return found
+
+
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+
+
+def _has_capital(text: str) -> bool:
+    return _CAPITAL.search(text) is not None
 
 
 def _import_spacy() -> Any:

@@ -7,6 +7,7 @@ from functools import cache
 from veil.detect._recognizer import Recognizer
 from veil.detect.recognizers import (
     _address,
+    _columns,
     _contact,
     _dates,
     _documents,
@@ -22,7 +23,7 @@ from veil.detect.recognizers import (
 
 _FAMILIES = (
     _contact, _network, _finance, _us, _dates, _address, _national, _documents, _wallets,
-    _secrets, _places, _labelled,
+    _secrets, _places, _labelled, _columns,
 )
 
 

@@ -19,7 +19,7 @@ _QUOTE = r"[\"']?"
 _PERSON_KEYS = (
     "name|full_?name|first_?name|last_?name|display_?name|holder|card_?holder|account_?holder"
     "|beneficiary|customer(?:_?name)?|patient|applicant|employee|contact|owner|recipient|sender"
-    "|author|user_?name|signed by|assigned to"
+    "|author|user_?name|signed by|assigned to|tenant|guest|visitor|client|escorted by|pushed by"
 )
 _PLACE_KEYS = "city|town|location|country|state|region|place_?of_?birth|birth_?place|hometown"
 
@@ -34,7 +34,7 @@ PERSON_BY_LABEL = Recognizer(
     entity=Entity.PERSON,
     patterns=(
         Pattern("person_field",
-                rf"(?<![\w-]){_QUOTE}(?i:{_PERSON_KEYS}){_QUOTE} ?[:=] ?{_QUOTE}({_NAME})(?![\w])",
+                rf"(?<![\w-]){_QUOTE}(?i:{_PERSON_KEYS}){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
                 0.7, group=1, flags=0),
         Pattern("person_greeting",
                 rf"(?<![\w])(?:Dear|Hello|Hi|Hey|Thanks|Cheers|[Rr]egards|Sincerely|Best),? ({_NAME})(?![\w])",
