@@ -34,6 +34,9 @@ TABLE = [
      [("1600 Pennsylvania Ave NW, Washington, DC 20500", "STREET_ADDRESS")]),
     ("I live at 221B Baker Street, London.", [("221B Baker Street", "STREET_ADDRESS")]),
     ("we sold 12 items today", []),
+    ("address is Trommlerweg 30/47, Leslieport", [("Trommlerweg 30/47", "STREET_ADDRESS")]),
+    ("at Oda-Schweitzer-Ring 351. Questions", [("Oda-Schweitzer-Ring 351", "STREET_ADDRESS")]),
+    ("Tenant, Flat 22 8 Ryan Broadway, Ribeiro", [("Flat 22 8 Ryan Broadway", "STREET_ADDRESS")]),
 ]
 
 

@@ -16,6 +16,11 @@ TABLE = [
     ("Best regards, James Pierce\nCustomer Care", [("James Pierce", "PERSON")]),
     ("City: Lacombe Phone: 07 76 69 94", [("Lacombe", "LOCATION")]),
     ("APPLICANT: Océane Weber D.O.B.", [("Océane Weber", "PERSON")]),
+    ("updated shipping_city=Teresastad 2024", [("Teresastad", "LOCATION")]),
+    ("DOB | 2005 State | Bihar", [("Bihar", "LOCATION")]),
+    ("[Thérèse]: ok!", [("Thérèse", "PERSON")]),
+    ("hey it's Claus again", [("Claus", "PERSON")]),
+    ("I am Happy to help", []),
     # greetings to no one in particular, and lower-case values, are not names
     ("Hi there, Dear Support Team", []),
     ('{"name": "widget", "status": "ok"}', []),

@@ -44,4 +44,26 @@ STREET_ADDRESS = Recognizer(
     priority=35,
 )
 
-RECOGNIZERS: tuple[Recognizer, ...] = (STREET_ADDRESS,)
+_UPPER = "A-ZÄÖÜÀ-Þ"
+_LOWER = "a-zäöüßà-ÿ"
+# German-style names end in the street word and put the number after: "Trommlerweg 30/47".
+_DE_STREET = (rf"[{_UPPER}][{_LOWER}]{{1,30}}(?:-[{_UPPER}][{_LOWER}]{{1,30}}){{0,3}}"
+              rf"(?:stra(?:ß|ss)e|str\.|weg|gasse|ring|platz|allee|damm|ufer|steig|pfad"
+              rf"|-(?:Stra(?:ß|ss)e|Weg|Gasse|Ring|Platz|Allee|Damm|Ufer))"
+              rf" \d{{1,4}}[a-z]?(?:[/-]\d{{1,4}})?")
+# British flats and studios: "Flat 22 8 Ryan Broadway", "Studio 66i, Finch Pine".
+_GB_FLAT = (rf"(?:Flat|Studio|Unit|Apartment) \d{{1,4}}[a-z]?,? (?:\d{{1,4}} )?"
+            rf"[{_UPPER}][{_LOWER}]{{1,20}}(?: [{_UPPER}][{_LOWER}]{{1,20}}){{1,3}}")
+
+EUROPEAN_STREET = Recognizer(
+    name="european_street_address",
+    entity=Entity.STREET_ADDRESS,
+    patterns=(
+        Pattern("de_street", rf"(?<![\w-]){_DE_STREET}(?![\w/-])", 0.7, flags=0),
+        Pattern("gb_flat", rf"(?<![\w-]){_GB_FLAT}(?![\w])", 0.7, flags=0),
+    ),
+    context=STREET_ADDRESS.context,
+    priority=35,
+)
+
+RECOGNIZERS: tuple[Recognizer, ...] = (STREET_ADDRESS, EUROPEAN_STREET)

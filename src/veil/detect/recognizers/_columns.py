@@ -15,7 +15,7 @@ from veil.detect._recognizer import Pattern, Recognizer, Refiner
 
 _PERSON_COLUMNS = re.compile(
     r"(?:full_?|first_?|last_?|display_?|customer_?|account_?|card_?|user_?)?name|holder|cardholder"
-    r"|beneficiary|customer|patient|applicant|employee|contact|owner|recipient|sender",
+    r"|beneficiary|payee|payer|customer|patient|applicant|employee|contact|owner|recipient|sender",
 )
 _PLACE_COLUMNS = re.compile(r"city|town|country|state|region|location|place_?of_?birth|birthplace|hometown")
 _DELIMITERS = ",;|\t"

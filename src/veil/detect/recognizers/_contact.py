@@ -82,6 +82,7 @@ _REGIONS = ("US", "GB")
 #: ("phone", "call") must vouch for them, since some plan accepts most digit strings.
 _MORE_REGIONS = ("FR", "DE", "IN", "IT", "NL", "AU", "BR")
 _WEAK_SCORE = 0.45
+_GROUPED_SCORE = 0.55
 _MIN_DIGITS = 7
 _MAX_DIGITS = 15  # E.164: longer runs are cards, IBANs or ids
 
@@ -114,8 +115,9 @@ def _valid_number_score(text: str) -> float | None:
     if any(_valid_in(text, region) for region in _REGIONS):
         return _score_for(text)
     # Those plans write national numbers with a leading trunk 0; others are not tried.
+    # Grouped like a phone ("02.99.18.43.73") it stands alone; a bare run needs a context word.
     if text.startswith("0") and any(_valid_in(text, region) for region in _MORE_REGIONS):
-        return _WEAK_SCORE
+        return _GROUPED_SCORE if _GROUP.fullmatch(text) is None else _WEAK_SCORE
     return None
 
 
@@ -158,4 +160,15 @@ PHONE_DIGITS = Recognizer(
     priority=50,
 )
 
-RECOGNIZERS: tuple[Recognizer, ...] = (EMAIL, URL, PHONE, PHONE_DIGITS)
+# A bare run with a trunk 0 and a phone's length ("07522653184") is rarely anything else.
+PHONE_TRUNK_DIGITS = Recognizer(
+    name="phone_trunk_digits",
+    entity=Entity.PHONE_NUMBER,
+    patterns=(Pattern("phone_trunk_digits", r"(?<![\w+/.-])0\d{9,10}(?![\w-]|[.,]\d)", 0.55),),
+    validator=lambda digits: any(_valid_in(digits, region) for region in (*_REGIONS, *_MORE_REGIONS)),
+    context=_PHONE_CONTEXT,
+    negative_context=_PHONE_NEGATIVE,
+    priority=50,
+)
+
+RECOGNIZERS: tuple[Recognizer, ...] = (EMAIL, URL, PHONE, PHONE_DIGITS, PHONE_TRUNK_DIGITS)

@@ -26,7 +26,8 @@ _PLACE_KEYS = "city|town|location|country|state|region|place_?of_?birth|birth_?p
 # Words that follow "Dear" or "Hello" without being anyone's name.
 _NOT_NAMES = frozenset(
     "team support customer customers care sir madam all there everyone service department admin "
-    "user users friend friends folks guys colleagues manager hiring".split()
+    "user users friend friends folks guys colleagues manager hiring happy sorry glad back here "
+    "monday tuesday wednesday thursday friday saturday sunday assistant system bot".split()
 )
 
 PERSON_BY_LABEL = Recognizer(
@@ -34,11 +35,15 @@ PERSON_BY_LABEL = Recognizer(
     entity=Entity.PERSON,
     patterns=(
         Pattern("person_field",
-                rf"(?<![\w-]){_QUOTE}(?i:{_PERSON_KEYS}){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
+                rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{_PERSON_KEYS})){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
                 0.7, group=1, flags=0),
         Pattern("person_greeting",
-                rf"(?<![\w])(?:Dear|Hello|Hi|Hey|Thanks|Cheers|[Rr]egards|Sincerely|Best),? ({_NAME})(?![\w])",
+                rf"(?<![\w])(?:Dear|Hello|Hi|Hey|Thanks|Cheers|[Rr]egards|Sincerely|Best|[Ii]t's|I'm|I am"
+                rf"|[Tt]his is|[Mm]y name is|[Cc]alled|[Ss]poke (?:with|to)|Applicant|Tenant|Patient"
+                rf"|Cardholder),? ({_NAME})(?![\w])",
                 0.6, group=1, flags=0),
+        # Chat transcripts: "[Ana]: see you" at the start of a line.
+        Pattern("chat_speaker", rf"(?<![^\n])\[({_NAME})\]:", 0.7, group=1, flags=0),
     ),
     validator=lambda name: not _NOT_NAMES.intersection(name.lower().split()),
     priority=12,
@@ -49,7 +54,7 @@ PLACE_BY_LABEL = Recognizer(
     entity=Entity.LOCATION,
     patterns=(
         Pattern("place_field",
-                rf"(?<![\w-]){_QUOTE}(?i:{_PLACE_KEYS}){_QUOTE} ?[:=] ?{_QUOTE}({_NAME})(?![\w])",
+                rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{_PLACE_KEYS})){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
                 0.7, group=1, flags=0),
     ),
     priority=12,
