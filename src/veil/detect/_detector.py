@@ -18,6 +18,8 @@ from veil.errors import InvalidInput
 DEFAULT_THRESHOLD = 0.5
 NER_PRIORITY = 10
 DENY_LIST_PRIORITY = 99
+#: A name part seen elsewhere in the text as part of a PERSON finding.
+ECHO_SCORE = 0.6
 
 
 class NerModel(Protocol):
@@ -119,7 +121,11 @@ class Detector:
         kept = [f for f in [*patterned, *ner] if f.score >= self.threshold]
         if self._allow:
             kept = [f for f in kept if text[f.start:f.end] not in self._allow]
-        return resolve_overlaps(kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
+        resolved = resolve_overlaps(kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
+        echoes = name_echoes(text, resolved) if ECHO_SCORE >= self.threshold else []
+        if not echoes:
+            return resolved
+        return resolve_overlaps([*resolved, *echoes], self._priority_of)
 
     def _priority_of(self, finding: Finding) -> int:
         return self._priority.get(finding.recognizer, NER_PRIORITY)
@@ -162,6 +168,23 @@ class Detector:
         if has_word(entry.negative, text, start, end, window):
             score = max(0.0, score - NEGATIVE_PENALTY)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
+
+
+_NAME_PART = re.compile(r"[^\W\d_][\w'’-]{2,}")
+
+
+def name_echoes(text: str, findings: list[Finding]) -> list[Finding]:
+    """Parts of a name found once, wherever else they stand alone in the same text.
+
+    "Hi, this is Maria Keller ... Sorry, Maria." reports the second "Maria" too.
+    """
+    parts = {part for f in findings if f.entity == Entity.PERSON
+             for part in _NAME_PART.findall(text, f.start, f.end) if part[0].isupper()}
+    if not parts:
+        return []
+    pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(parts))) + r")(?![\w'’-])")
+    return [Finding(m.start(), m.end(), Entity.PERSON, ECHO_SCORE, "name_echo")
+            for m in pattern.finditer(text)]
 
 
 def _deny_list_recognizers(deny: Mapping[str, EntityName]) -> list[Recognizer]:

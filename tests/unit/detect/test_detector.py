@@ -122,3 +122,16 @@ def test_veil_detect_stays_the_package_for_attribute_access() -> None:
     import veil.detect as package
 
     assert package.Detector is Detector
+
+
+def test_a_name_found_once_is_found_wherever_its_parts_stand_alone() -> None:
+    text = "Customer: Hi, this is Maria Keller.\nAgent: Sorry about that, Maria. Marianne?"
+    found = [(text[f.start:f.end], f.recognizer) for f in detect(text) if f.entity == Entity.PERSON]
+    assert found == [("Maria Keller", "labelled_person"), ("Maria", "name_echo")]
+
+
+def test_name_echoes_respect_the_threshold() -> None:
+    text = "Maria Keller called. Sorry, Maria."
+    deny = {"Maria Keller": Entity.PERSON}
+    assert [text[f.start:f.end] for f in Detector(deny=deny).detect(text)] == ["Maria Keller", "Maria"]
+    assert [text[f.start:f.end] for f in Detector(deny=deny, threshold=0.65).detect(text)] == ["Maria Keller"]

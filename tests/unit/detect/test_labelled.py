@@ -21,6 +21,8 @@ TABLE = [
     ("[Thérèse]: ok!", [("Thérèse", "PERSON")]),
     ("hey it's Claus again", [("Claus", "PERSON")]),
     ("I am Happy to help", []),
+    ("Customer: Hi, this is Maria Keller.\nCustomer: Yes. The card", [("Maria Keller", "PERSON")]),
+    ('{"customer": "Ana Lima"} user=Bo Chen', [("Ana Lima", "PERSON"), ("Bo Chen", "PERSON")]),
     # greetings to no one in particular, and lower-case values, are not names
     ("Hi there, Dear Support Team", []),
     ('{"name": "widget", "status": "ok"}', []),

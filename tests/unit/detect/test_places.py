@@ -20,6 +20,7 @@ TABLE = [
     ("the São Paulo office", [("São Paulo", "LOCATION")]),
     ("a New Yorker and berlin in lower case", []),
     ("Austin and Florence are left to NER", []),
+    ("221 Baker Street, London. Washington Street", [("London", "LOCATION")]),
 ]
 
 

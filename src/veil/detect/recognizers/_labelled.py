@@ -16,18 +16,23 @@ _WORD = rf"[{_UPPER}][{_LOWER}'’-]{{1,24}}"
 _NAME = rf"{_WORD}(?: (?![{_UPPER}][{_LOWER}]+:)(?:[{_UPPER}]\.|{_WORD})){{0,3}}"
 _QUOTE = r"[\"']?"
 
+# Keys whose value is a name wherever they appear.
 _PERSON_KEYS = (
     "name|full_?name|first_?name|last_?name|display_?name|holder|card_?holder|account_?holder"
-    "|beneficiary|customer(?:_?name)?|patient|applicant|employee|contact|owner|recipient|sender"
-    "|author|user_?name|signed by|assigned to|tenant|guest|visitor|client|escorted by|pushed by"
+    "|beneficiary|payee|customer_?name|applicant|owner|recipient|user_?name|signed by|assigned to"
+    "|tenant"
 )
+# Keys that also label a speaker in a transcript ("Customer: Hi, ..."): a name only
+# in structured data, after "=" or inside quotes.
+_ROLE_KEYS = "customer|patient|employee|contact|author|sender|guest|visitor|client|user"
 _PLACE_KEYS = "city|town|location|country|state|region|place_?of_?birth|birth_?place|hometown"
 
 # Words that follow "Dear" or "Hello" without being anyone's name.
 _NOT_NAMES = frozenset(
     "team support customer customers care sir madam all there everyone service department admin "
     "user users friend friends folks guys colleagues manager hiring happy sorry glad back here "
-    "monday tuesday wednesday thursday friday saturday sunday assistant system bot".split()
+    "monday tuesday wednesday thursday friday saturday sunday assistant system bot "
+    "yes no ok okay the it's this that please thank thanks sure great".split()
 )
 
 PERSON_BY_LABEL = Recognizer(
@@ -36,6 +41,10 @@ PERSON_BY_LABEL = Recognizer(
     patterns=(
         Pattern("person_field",
                 rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{_PERSON_KEYS})){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
+                0.7, group=1, flags=0),
+        Pattern("person_role_field",
+                rf"(?<![\w-])(?:\"(?i:{_ROLE_KEYS})\" ?: ?\"|(?i:(?:[a-z]{{1,20}}_)?(?:{_ROLE_KEYS}))=\"?)"
+                rf"({_NAME})(?![\w])",
                 0.7, group=1, flags=0),
         Pattern("person_greeting",
                 rf"(?<![\w])(?:Dear|Hello|Hi|Hey|Thanks|Cheers|[Rr]egards|Sincerely|Best|[Ii]t's|I'm|I am"

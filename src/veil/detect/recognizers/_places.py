@@ -69,10 +69,11 @@ PLACES = Recognizer(
     name="places",
     entity=Entity.LOCATION,
     patterns=(
-        Pattern("place_name", rf"(?<![\w.-]){trie_regex(COUNTRIES + US_STATES + CITIES)}(?![\w-])", 0.7),
+        # "Washington Street" is a street, not the state.
+        Pattern("place_name", rf"(?<![\w.-]){trie_regex(COUNTRIES + US_STATES + CITIES)}(?![\w-])"
+                r"(?! (?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive)\b)", 0.7),
     ),
     context=("in", "from", "to", "near", "city", "country", "state", "based", "located", "live"),
-    negative_context=("street", "st", "avenue", "road"),
     priority=10,  # same as NER: of two overlapping place spans the longer wins
 )
 
