@@ -122,7 +122,7 @@ class Detector:
         if self._allow:
             kept = [f for f in kept if text[f.start:f.end] not in self._allow]
         resolved = resolve_overlaps(kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
-        echoes = name_echoes(text, resolved) if ECHO_SCORE >= self.threshold else []
+        echoes = name_echoes(text, resolved) if self.threshold <= ECHO_SCORE else []
         if not echoes:
             return resolved
         return resolve_overlaps([*resolved, *echoes], self._priority_of)
