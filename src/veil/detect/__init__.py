@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from veil._callable_module import make_callable
+from veil._callable_module import make_callable as _make_callable
 from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY
 from veil.detect._custom import load_recognizers
 from veil.detect._detector import DEFAULT_THRESHOLD, Detector, NerModel
@@ -32,7 +32,7 @@ def detect(text: str) -> list[Finding]:
     return default_detector().detect(text)
 
 
-make_callable(__name__, detect)
+_make_callable(__name__, detect)
 
 __all__ = [
     "CONTEXT_BOOST",

@@ -9,7 +9,7 @@ JSON values and to CSV, JSONL and Parquet files with bounded memory.
 
 from __future__ import annotations
 
-from veil._callable_module import make_callable
+from veil._callable_module import make_callable as _make_callable
 from veil.redact._json import redact_json
 from veil.redact._operators import Drop, Fake, Generalize, Hash, Mask, Operator, Pseudonymize, Tag
 from veil.redact._parquet import redact_parquet
@@ -24,7 +24,7 @@ def redact(text: str) -> str:
     return default_redactor().redact(text)
 
 
-make_callable(__name__, redact)
+_make_callable(__name__, redact)
 
 __all__ = [
     "Drop",
