@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
@@ -24,13 +25,13 @@ class Context(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(ABC):
     """Base of the operators; ``name`` is what a ``Replacement`` reports."""
 
     name: ClassVar[str] = "operator"
 
-    def _replace(self, value: str, entity: str, context: Context) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def _replace(self, value: str, entity: str, context: Context) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
