@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 
-from veil.detect._entities import Entity
+from veil.detect._entities import SECRET_ENTITIES, Entity
 from veil.detect._finding import Finding
 
 #: Entities whose span is a whole that may contain others (a URL with an e-mail
@@ -33,6 +33,7 @@ def resolve_overlaps(findings: Iterable[Finding], priority: Callable[[Finding], 
             kept[finding.start] = finding
         elif finding.entity in CONTAINERS and priority(finding) >= min_container_priority and all(
             finding.start <= c.start and c.end <= finding.end and len(c) < len(finding)
+            and c.entity not in SECRET_ENTITIES  # a key in a URL's query stays a key
             for c in clashes
         ):
             for clash in clashes:

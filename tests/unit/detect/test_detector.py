@@ -135,3 +135,9 @@ def test_name_echoes_respect_the_threshold() -> None:
     deny = {"Maria Keller": Entity.PERSON}
     assert [text[f.start:f.end] for f in Detector(deny=deny).detect(text)] == ["Maria Keller", "Maria"]
     assert [text[f.start:f.end] for f in Detector(deny=deny, threshold=0.65).detect(text)] == ["Maria Keller"]
+
+
+def test_a_secret_inside_a_url_is_reported_as_the_secret() -> None:
+    key = "AIza" + "Sy" + "B1x9Kq3LmN7pR2tV5wY8zA4cE6gH0jK2m"  # 39 characters
+    text = f"GET https://maps.example.com/api?key={key} 200"
+    assert Entity.GCP_API_KEY in [f.entity for f in detect(text)]
