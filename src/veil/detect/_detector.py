@@ -171,6 +171,7 @@ class Detector:
 
 
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]{2,}")
+_NAME_CHAR = re.compile(r"[\w'’-]")
 
 
 def name_echoes(text: str, findings: list[Finding]) -> list[Finding]:
@@ -180,11 +181,16 @@ def name_echoes(text: str, findings: list[Finding]) -> list[Finding]:
     """
     parts = {part for f in findings if f.entity == Entity.PERSON
              for part in _NAME_PART.findall(text, f.start, f.end) if part[0].isupper()}
-    if not parts:
-        return []
-    pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(parts))) + r")(?![\w'’-])")
-    return [Finding(m.start(), m.end(), Entity.PERSON, ECHO_SCORE, "name_echo")
-            for m in pattern.finditer(text)]
+    echoes = []
+    for part in parts:
+        start = text.find(part)
+        while start >= 0:
+            end = start + len(part)
+            alone = (start == 0 or not _NAME_CHAR.match(text, start - 1)) and not _NAME_CHAR.match(text, end)
+            if alone:
+                echoes.append(Finding(start, end, Entity.PERSON, ECHO_SCORE, "name_echo"))
+            start = text.find(part, end)
+    return echoes
 
 
 def _deny_list_recognizers(deny: Mapping[str, EntityName]) -> list[Recognizer]:

@@ -23,7 +23,7 @@ _HEADER_CELL = re.compile(r"[A-Za-z][A-Za-z0-9_ .-]{0,39}")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # A header line of two or more plain column names, then the rows.
-_TABLE = r"(?<![^\n])[A-Za-z][A-Za-z0-9_ .\"-]{0,40}(?:[,;|\t][A-Za-z0-9_ .\"-]{1,40}){1,40}\r?\n(?:[^\n]{0,100000}(?:\n|$)){1,1000000}"
+_TABLE = r"(?<![^\n])[A-Za-z][A-Za-z0-9_ .\"-]{0,40}(?:[,;|\t][A-Za-z0-9_ .\"-]{1,40}){1,40}\r?\n[\s\S]*"
 
 
 @lru_cache(maxsize=64)  # the PERSON and LOCATION recognizers read the same table
