@@ -18,11 +18,3 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
         return None
     body = "|".join(r"\s+".join(map(re.escape, w.split())) for w in alternatives)
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z])", re.IGNORECASE)
-
-
-def has_word(pattern: re.Pattern[str] | None, text: str, start: int, end: int,
-             window: tuple[int, int]) -> bool:
-    if pattern is None:
-        return False
-    before, after = window
-    return pattern.search(text, max(0, start - before), min(len(text), end + after)) is not None

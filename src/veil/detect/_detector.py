@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, compile_words, has_word
+from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, compile_words
 from veil.detect._engine import PatternEngine
 from veil.detect._entities import Entity, EntityName
 from veil.detect._finding import Finding
@@ -36,6 +36,8 @@ class _Compiled:
     pattern: Pattern
     context: re.Pattern[str] | None
     negative: re.Pattern[str] | None
+    before: int  # context window, in characters before and after the candidate
+    after: int
 
 
 class Detector:
@@ -73,7 +75,7 @@ class Detector:
         self._ner = ner
         self._priority = {r.name: r.priority for r in chosen}
         self._entries = [
-            _Compiled(r, p, compile_words(r.context), compile_words(r.negative_context))
+            _Compiled(r, p, compile_words(r.context), compile_words(r.negative_context), *r.context_window)
             for r in chosen
             for p in r.patterns
         ]
@@ -121,7 +123,8 @@ class Detector:
         kept = [f for f in [*patterned, *ner] if f.score >= self.threshold]
         if self._allow:
             kept = [f for f in kept if text[f.start:f.end] not in self._allow]
-        resolved = resolve_overlaps(kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
+        resolved = kept if len(kept) < 2 else resolve_overlaps(
+            kept, self._priority_of, min_container_priority=NER_PRIORITY + 1)
         echoes = name_echoes(text, resolved) if self.threshold <= ECHO_SCORE else []
         if not echoes:
             return resolved
@@ -139,33 +142,33 @@ class Detector:
             for match in pattern.finditer(text):
                 for entry in group:
                     start, end = match.span(entry.pattern.group)
-                    if start < 0 or start == end:
+                    if start == end:  # an unmatched group spans (-1, -1)
                         continue
-                    for span_start, span_end, score in self._spans(entry, text, start, end):
-                        finding = self._score(entry, text, span_start, span_end, score)
+                    refine = entry.recognizer.refine
+                    if refine is None:
+                        finding = self._score(entry, text, start, end, entry.pattern.score)
+                        if finding is not None:
+                            found.append(finding)
+                        continue
+                    for s, e, score in refine(text[start:end]):
+                        finding = self._score(entry, text, start + s, start + e, score) if s < e else None
                         if finding is not None:
                             found.append(finding)
         return found
 
-    @staticmethod
-    def _spans(entry: _Compiled, text: str, start: int, end: int) -> list[tuple[int, int, float]]:
-        refine = entry.recognizer.refine
-        if refine is None:
-            return [(start, end, entry.pattern.score)]
-        return [(start + s, start + e, score) for s, e, score in refine(text[start:end]) if s < e]
-
     def _score(self, entry: _Compiled, text: str, start: int, end: int,
                score: float) -> Finding | None:
         recognizer = entry.recognizer
-        window = recognizer.context_window
-        context = has_word(entry.context, text, start, end, window)
-        if recognizer.requires_context and not context:  # cheapest check first
+        low, high = max(0, start - entry.before), end + entry.after
+        context = entry.context is not None and entry.context.search(text, low, high) is not None
+        # Cheapest checks first: without a context word, a weak candidate can never pass.
+        if not context and (recognizer.requires_context or score < self.threshold):
             return None
         if recognizer.validator is not None and not recognizer.validator(text[start:end]):
             return None
         if context:
             score = min(1.0, score + CONTEXT_BOOST)
-        if has_word(entry.negative, text, start, end, window):
+        if entry.negative is not None and entry.negative.search(text, low, high) is not None:
             score = max(0.0, score - NEGATIVE_PENALTY)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
 

@@ -89,6 +89,8 @@ _MAX_DIGITS = 15  # E.164: longer runs are cards, IBANs or ids
 
 @lru_cache(maxsize=4096)  # repeated candidates (log fields, adversarial runs) parse once
 def _phone_spans(candidate: str) -> tuple[tuple[int, int, float], ...]:
+    if sum(map(str.isdigit, candidate)) < _MIN_DIGITS:  # "2023 11": cheap to rule out
+        return ()
     masked = _NOT_A_PHONE.sub(lambda m: "\0" * len(m.group()), candidate)
     spans: list[tuple[int, int, float]] = []
     for segment in _SEGMENT.finditer(masked):
