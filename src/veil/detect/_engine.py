@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 _hs: Any
@@ -26,7 +26,7 @@ def hyperscan_available() -> bool:
 
 
 class PatternEngine:
-    """Compile ``(regex, flags)`` pairs once; yield ``(index, match)`` for a text."""
+    """Compile ``(regex, flags)`` pairs once; say which of them may match a text."""
 
     def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True,
                  run_always: Collection[int] = ()) -> None:
@@ -75,11 +75,6 @@ class PatternEngine:
         """The patterns that may match ``text``, compiled, with their indexes."""
         compiled = self._compiled
         return [(index, compiled[index]) for index in self.candidate_patterns(text)]
-
-    def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
-        for index, pattern in self.candidates(text):
-            for match in pattern.finditer(text):
-                yield index, match
 
 
 _REPEAT = re.compile(r"(?<!\\)\{(\d+)(,?)(\d*)\}")

@@ -73,7 +73,7 @@ def credit_card(text: str) -> bool:
     return False
 
 
-_IBAN_LENGTHS = {
+IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
     "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
     "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
@@ -89,7 +89,7 @@ _IBAN_LENGTHS = {
 def iban(text: str) -> bool:
     """ISO 13616: the country's length and the mod-97 check."""
     compact = _NON_ALNUM.sub("", text).upper()
-    if _IBAN_LENGTHS.get(compact[:2]) != len(compact):
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
         return False
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1

@@ -6,7 +6,7 @@ import re
 
 from veil.detect._entities import Entity
 from veil.detect._recognizer import Pattern, Recognizer
-from veil.detect._validators import _IBAN_LENGTHS, credit_card, iban
+from veil.detect._validators import IBAN_LENGTHS, credit_card, iban
 
 _NEGATIVE = ("order", "invoice", "ref", "reference", "tracking", "serial", "sku", "ticket",
              "transaction id", "confirmation", "uuid", "hash", "id")
@@ -30,7 +30,7 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 
 def _iban_spans(candidate: str) -> list[tuple[int, int, float]]:
     """Cut the candidate at the country's IBAN length (capitals may follow it)."""
-    wanted = _IBAN_LENGTHS.get(candidate[:2].upper())
+    wanted = IBAN_LENGTHS.get(candidate[:2].upper())
     if wanted is None:
         return []
     for seen, match in enumerate(_ALNUM.finditer(candidate), start=1):

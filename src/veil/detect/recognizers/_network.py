@@ -10,17 +10,6 @@ _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 _HEX4 = r"[0-9A-Fa-f]{1,4}"
 
 
-def _ipv6_ok(text: str) -> bool:
-    # "12:30:45" parses nowhere, but keep the explicit rule: a time is never an IP.
-    return ip_address(text) and ("::" in text or text.count(":") == 7 or "." in text)
-
-
-def _ip_valid(text: str) -> bool:
-    if ":" in text:
-        return _ipv6_ok(text)
-    return ip_address(text)
-
-
 IP = Recognizer(
     name="ip",
     entity=Entity.IP_ADDRESS,
@@ -40,7 +29,7 @@ IP = Recognizer(
             0.85,
         ),
     ),
-    validator=_ip_valid,
+    validator=ip_address,  # the IPv6 patterns already demand "::" or eight groups
     # not "from": "upgraded from 8.16.7.52" is a version, and would cancel the negative word
     context=("ip", "address", "addr", "host", "client", "server", "remote", "src", "dst", "login"),
     negative_context=("version", "ver", "release", "build", "upgraded", "upgrade", "downgraded",
