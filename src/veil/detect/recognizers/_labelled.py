@@ -35,13 +35,18 @@ _NOT_NAMES = frozenset(
     "yes no ok okay the it's this that please thank thanks sure great".split()
 )
 
+
+def _field(keys: str) -> str:
+    """``key: Value``, ``key=Value``, ``"key": "Value"``; any ``prefix_`` on the key."""
+    return (rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{keys})){_QUOTE} ?[:=|] ?{_QUOTE}"
+            rf"({_NAME})(?![\w])")
+
+
 PERSON_BY_LABEL = Recognizer(
     name="labelled_person",
     entity=Entity.PERSON,
     patterns=(
-        Pattern("person_field",
-                rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{_PERSON_KEYS})){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
-                0.7, group=1, flags=0),
+        Pattern("person_field", _field(_PERSON_KEYS), 0.7, group=1, flags=0),
         Pattern("person_role_field",
                 rf"(?<![\w-])(?:\"(?i:{_ROLE_KEYS})\" ?: ?\"|(?i:(?:[a-z]{{1,20}}_)?(?:{_ROLE_KEYS}))=\"?)"
                 rf"({_NAME})(?![\w])",
@@ -62,9 +67,7 @@ PLACE_BY_LABEL = Recognizer(
     name="labelled_place",
     entity=Entity.LOCATION,
     patterns=(
-        Pattern("place_field",
-                rf"(?<![\w-]){_QUOTE}(?i:(?:[a-z]{{1,20}}_)?(?:{_PLACE_KEYS})){_QUOTE} ?[:=|] ?{_QUOTE}({_NAME})(?![\w])",
-                0.7, group=1, flags=0),
+        Pattern("place_field", _field(_PLACE_KEYS), 0.7, group=1, flags=0),
     ),
     priority=12,
 )
