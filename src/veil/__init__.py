@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veil.detect import Detector, Entity, Finding
 from veil.errors import VeilError
@@ -11,16 +11,28 @@ from veil.redact import Redactor
 if TYPE_CHECKING:
     from veil.detect import detect
     from veil.redact import redact
+    from veil.vault import Vault
 else:  # the packages themselves, made callable (see veil._callable_module)
     from veil import detect, redact
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``veil.Vault`` without importing SQLAlchemy for callers that only redact."""
+    if name == "Vault":
+        from veil.vault import Vault
+
+        return Vault
+    raise AttributeError(f"module 'veil' has no attribute {name!r}")
+
 
 __all__ = [
     "Detector",
     "Entity",
     "Finding",
     "Redactor",
+    "Vault",
     "VeilError",
     "__version__",
     "detect",

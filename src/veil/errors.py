@@ -7,6 +7,7 @@
     ├── AccessDenied            403
     │   ├── ConsentMissing
     │   ├── PurposeNotAllowed
+    │   ├── ResidencyViolation       the subject's data may not live in this store
     │   └── TokenExpired        401
     ├── BudgetExhausted         409
     ├── IntegrityError          409
@@ -59,6 +60,10 @@ class ConsentMissing(AccessDenied):
 
 class PurposeNotAllowed(AccessDenied):
     code = "purpose_not_allowed"
+
+
+class ResidencyViolation(AccessDenied):
+    code = "residency_violation"
 
 
 class TokenExpired(AccessDenied):
@@ -121,6 +126,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PurposeNotAllowed",
+    "ResidencyViolation",
     "StorageError",
     "TokenExpired",
     "UpstreamError",

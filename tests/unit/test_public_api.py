@@ -7,7 +7,10 @@ import types
 
 import pytest
 
-PACKAGES = ["veil", "veil.detect", "veil.redact", "veil.crypto", "veil.errors", "veil.cli"]
+PACKAGES = [
+    "veil", "veil.detect", "veil.redact", "veil.crypto", "veil.errors", "veil.cli", "veil.storage", "veil.audit",
+    "veil.vault",
+]
 
 
 def _isort_style(name: str) -> tuple[int, str]:

@@ -1,0 +1,3 @@
+from veil.storage.migrations.env import run
+
+run("data")

@@ -1,0 +1,185 @@
+"""The SQLAlchemy Core tables of the two Veil databases.
+
+``data``: subjects, sealed records, blind indexes, consent ledger, requests, derived
+artefacts and the audit log. ``keys``: wrapped per-subject data keys, wrapped index
+keys, key epochs and the ids of destroyed keys. Nothing in ``data`` opens anything
+without ``keys``; nothing in ``keys`` is personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+DATA_METADATA = sa.MetaData()
+KEYS_METADATA = sa.MetaData()
+
+ID = 128  # subject and record ids: opaque, validated before they get here
+NAME = 64  # collection, field, purpose names
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite has no time zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")  # a programming error: Veil passes aware times only
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _at(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(name, UtcDateTime(), nullable=nullable)
+
+
+subjects = sa.Table(
+    "veil_subjects",
+    DATA_METADATA,
+    sa.Column("subject_id", sa.String(ID), primary_key=True),
+    sa.Column("region", sa.String(16), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("state", sa.String(16), nullable=False),  # active | erasing
+    _at("created_at"),
+)
+
+records = sa.Table(
+    "veil_records",
+    DATA_METADATA,
+    sa.Column("collection", sa.String(NAME), primary_key=True),
+    sa.Column("record_id", sa.String(ID), primary_key=True),
+    sa.Column("subject_id", sa.String(ID), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    _at("created_at"),
+    _at("updated_at"),
+    _at("expires_at", nullable=True),
+    sa.Index("ix_veil_records_subject", "subject_id", "collection"),
+    sa.Index("ix_veil_records_expires", "expires_at"),
+)
+
+blind_index = sa.Table(
+    "veil_blind_index",
+    DATA_METADATA,
+    sa.Column("collection", sa.String(NAME), primary_key=True),
+    sa.Column("field", sa.String(NAME), primary_key=True),
+    sa.Column("digest", sa.LargeBinary(32), primary_key=True),
+    sa.Column("record_id", sa.String(ID), primary_key=True),
+    sa.Column("subject_id", sa.String(ID), nullable=False),
+    sa.Index("ix_veil_blind_index_subject", "subject_id"),
+)
+
+consent_events = sa.Table(
+    "veil_consent_events",
+    DATA_METADATA,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subject_id", sa.String(ID), nullable=False),
+    sa.Column("purpose", sa.String(NAME), nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    _at("at"),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Index("ix_veil_consent_subject", "subject_id", "purpose"),
+    sa.Index("ix_veil_consent_purpose", "purpose"),
+)
+
+requests = sa.Table(
+    "veil_requests",
+    DATA_METADATA,
+    sa.Column("request_id", sa.String(36), primary_key=True),
+    sa.Column("subject_id", sa.String(ID), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("profile", sa.String(32), nullable=False),
+    _at("received_at"),
+    _at("deadline"),
+    sa.Column("extended", sa.Boolean, nullable=False),
+    _at("completed_at", nullable=True),
+    sa.Column("receipt", sa.Text, nullable=True),
+    sa.Index("ix_veil_requests_subject", "subject_id"),
+    sa.Index("ix_veil_requests_open", "status", "deadline"),
+)
+
+artifacts = sa.Table(
+    "veil_artifacts",
+    DATA_METADATA,
+    sa.Column("artifact_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # dataset | model
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("purpose", sa.String(NAME), nullable=True),
+    sa.Column("content_hash", sa.String(64), nullable=True),
+    sa.Column("parent_id", sa.String(36), nullable=True),
+    _at("created_at"),
+    _at("tainted_at", nullable=True),
+    sa.Column("erased_subjects", sa.Integer, nullable=False),
+)
+
+artifact_subjects = sa.Table(
+    "veil_artifact_subjects",
+    DATA_METADATA,
+    sa.Column("artifact_id", sa.String(36), primary_key=True),
+    sa.Column("subject_id", sa.String(ID), primary_key=True),
+    sa.Index("ix_veil_artifact_subjects_subject", "subject_id"),
+)
+
+audit_entries = sa.Table(
+    "veil_audit_entries",
+    DATA_METADATA,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    _at("at"),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("resource", sa.String(256), nullable=False),
+    sa.Column("purpose", sa.String(NAME), nullable=True),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=True),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Index("ix_veil_audit_action", "action", "at"),
+)
+
+data_keys = sa.Table(
+    "veil_data_keys",
+    KEYS_METADATA,
+    sa.Column("key_id", sa.String(32), primary_key=True),
+    sa.Column("kek_version", sa.Integer, nullable=False),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+    _at("created_at"),
+    sa.Index("ix_veil_data_keys_kek", "kek_version"),
+)
+
+index_keys = sa.Table(
+    "veil_index_keys",
+    KEYS_METADATA,
+    sa.Column("name", sa.String(NAME), primary_key=True),
+    sa.Column("kek_version", sa.Integer, nullable=False),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+)
+
+destroyed_keys = sa.Table(
+    "veil_destroyed_keys",
+    KEYS_METADATA,
+    sa.Column("key_id", sa.String(32), primary_key=True),
+    _at("destroyed_at"),
+    sa.Column("epoch", sa.Integer, nullable=False),
+)
+
+key_epochs = sa.Table(
+    "veil_key_epochs",
+    KEYS_METADATA,
+    sa.Column("epoch", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kek_version", sa.Integer, nullable=False),
+    _at("started_at"),
+    _at("completed_at", nullable=True),
+    sa.Column("rewrapped", sa.Integer, nullable=False),
+)

@@ -1,0 +1,308 @@
+"""Per-subject data keys, wrapped by the provider's key-encryption key, in their own database.
+
+Erasure destroys a subject's data key: every ciphertext sealed under it, in the data
+database and in all of its backups, becomes unreadable. Key-store backups still hold
+the wrapped key, so key epochs rewrap every live key under a new key-encryption key
+and destroy the old one: a key-store backup older than one epoch opens nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from veil._clock import Clock, SystemClock
+from veil.crypto import Aead, KeyProvider, derive_key, new_key, unwrap_key, wrap_key
+from veil.errors import IntegrityError, NotFound
+from veil.storage import Database
+from veil.storage.tables import data_keys, destroyed_keys, index_keys, key_epochs
+from veil.vault._sql import insert_ignoring_conflicts
+
+#: Keys rewrapped per transaction during rotation: bounded memory, resumable after a crash.
+REWRAP_BATCH = 20_000
+_INDEX_KEY = "blind-index"
+
+
+@dataclass(frozen=True)
+class RewrapReport:
+    kek_version: int
+    data_keys: int
+    index_keys: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int
+    kek_version: int
+    rewrapped: int
+    destroyed_versions: tuple[int, ...]
+    seconds: float
+
+
+class _KeyCache:
+    """Unwrapped data keys for a short while (bounded), so hot subjects skip the key store."""
+
+    def __init__(self, ttl: timedelta, size: int) -> None:
+        self._ttl = ttl.total_seconds()
+        self._size = size
+        self._keys: OrderedDict[str, tuple[Aead, float]] = OrderedDict()
+
+    def get(self, key_id: str) -> Aead | None:
+        hit = self._keys.get(key_id)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, key_id: str, key: Aead) -> None:
+        self._keys[key_id] = (key, time.monotonic() + self._ttl)
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+
+    def evict(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+
+    def clear(self) -> None:
+        self._keys.clear()
+
+
+class KeyStore:
+    """The key database: wrapped data keys, index keys, epochs and destroyed key ids."""
+
+    def __init__(
+        self,
+        db: Database,
+        provider: KeyProvider,
+        *,
+        clock: Clock | None = None,
+        cache_ttl: timedelta = timedelta(seconds=60),
+        cache_size: int = 100_000,
+    ) -> None:
+        self.db = db
+        self.provider = provider
+        self.clock = clock or SystemClock()
+        self._cache = _KeyCache(cache_ttl, cache_size)
+        self._index_master: bytes | None = None
+
+    # -- data keys ---------------------------------------------------------------------
+
+    def available(self, key_ids: Iterable[str]) -> dict[str, Aead]:
+        """The unwrapped keys that exist among ``key_ids`` (a destroyed key is simply absent)."""
+        wanted = set(key_ids)
+        found = {k: key for k in wanted if (key := self._cache.get(k)) is not None}
+        missing = wanted - set(found)
+        if missing:
+            found.update(self._load(missing))
+        return found
+
+    def data_keys(self, key_ids: Iterable[str], *, create: bool = False) -> dict[str, Aead]:
+        """Unwrapped keys by id; ``create`` makes the missing ones (never a destroyed one)."""
+        wanted = set(key_ids)
+        found = self.available(wanted)
+        missing = wanted - set(found)
+        if missing and create:
+            self._create(missing)
+            found.update(self._load(missing))
+            missing -= set(found)
+        if missing:
+            raise NotFound(f"{len(missing)} data key(s) are not in the key store")
+        return found
+
+    def _load(self, key_ids: set[str]) -> dict[str, Aead]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(data_keys.c.key_id, data_keys.c.kek_version, data_keys.c.wrapped).where(
+                    data_keys.c.key_id.in_(key_ids)
+                )
+            ).all()
+        loaded: dict[str, Aead] = {}
+        for key_id, version, wrapped in rows:
+            key = Aead(unwrap_key(self.provider.kek(version), wrapped, key_id.encode()))
+            self._cache.put(key_id, key)
+            loaded[key_id] = key
+        return loaded
+
+    def _create(self, key_ids: set[str]) -> None:
+        version = self.provider.current_version()
+        kek = self.provider.kek(version)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            destroyed = conn.execute(
+                sa.select(destroyed_keys.c.key_id).where(destroyed_keys.c.key_id.in_(key_ids))
+            ).first()
+            if destroyed is not None:
+                raise IntegrityError(
+                    "a data key of this subject was destroyed by an erasure; "
+                    "records restored from a backup stay unreadable"
+                )
+            rows = [
+                {
+                    "key_id": k,
+                    "kek_version": version,
+                    "created_at": now,
+                    "wrapped": wrap_key(kek, new_key(), k.encode()),
+                }
+                for k in sorted(key_ids)
+            ]
+            conn.execute(insert_ignoring_conflicts(self.db, data_keys), rows)
+
+    def destroy(self, key_id: str) -> int:
+        """Crypto-shred one data key; returns the epoch it was destroyed in."""
+        self._cache.evict(key_id)
+        epoch = self.current_epoch()
+        with self.db.write() as conn:
+            conn.execute(sa.delete(data_keys).where(data_keys.c.key_id == key_id))
+            conn.execute(
+                insert_ignoring_conflicts(self.db, destroyed_keys),
+                [{"key_id": key_id, "destroyed_at": self.clock.now(), "epoch": epoch}],
+            )
+        self.db.checkpoint()  # the WAL must not keep a copy of the destroyed page
+        return epoch
+
+    def is_destroyed(self, key_id: str) -> bool:
+        with self.db.read() as conn:
+            return (
+                conn.execute(
+                    sa.select(destroyed_keys.c.key_id).where(destroyed_keys.c.key_id == key_id)
+                ).first()
+                is not None
+            )
+
+    def forget_cached(self) -> None:
+        self._cache.clear()
+
+    # -- blind-index keys --------------------------------------------------------------
+
+    def index_key(self, collection: str, field: str) -> bytes:
+        """The HMAC key of one field's blind index, derived from one wrapped master key."""
+        if self._index_master is None:
+            self._index_master = self._index_master_key()
+        return derive_key(self._index_master, f"blind-index/{collection}/{field}")
+
+    def _index_master_key(self) -> bytes:
+        context = _INDEX_KEY.encode()
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(index_keys.c.kek_version, index_keys.c.wrapped).where(
+                    index_keys.c.name == _INDEX_KEY
+                )
+            ).first()
+        if row is None:
+            version = self.provider.current_version()
+            wrapped = wrap_key(self.provider.kek(version), new_key(), context)
+            with self.db.write() as conn:
+                conn.execute(
+                    insert_ignoring_conflicts(self.db, index_keys),
+                    [{"name": _INDEX_KEY, "kek_version": version, "wrapped": wrapped}],
+                )
+            return self._index_master_key()  # another worker may have won the insert
+        return unwrap_key(self.provider.kek(row.kek_version), row.wrapped, context)
+
+    # -- rotation and epochs -----------------------------------------------------------
+
+    def rotate(self) -> RewrapReport:
+        """A new key-encryption key version; every wrapped key is rewrapped under it (data untouched)."""
+        version = self.provider.create_version()
+        return self.rewrap(version)
+
+    def rewrap(self, version: int) -> RewrapReport:
+        """Rewrap every key still under an older version (resumable: run again after a crash)."""
+        started = time.perf_counter()
+        kek = self.provider.kek(version)
+        data_count = 0
+        while True:
+            with self.db.write() as conn:
+                rows = conn.execute(
+                    sa.select(data_keys.c.key_id, data_keys.c.kek_version, data_keys.c.wrapped)
+                    .where(data_keys.c.kek_version != version)
+                    .limit(REWRAP_BATCH)
+                ).all()
+                if not rows:
+                    break
+                updates = [
+                    {
+                        "k": key_id,
+                        "v": version,
+                        "w": wrap_key(
+                            kek, unwrap_key(self.provider.kek(old), wrapped, key_id.encode()), key_id.encode()
+                        ),
+                    }
+                    for key_id, old, wrapped in rows
+                ]
+                conn.execute(
+                    sa.update(data_keys)
+                    .where(data_keys.c.key_id == sa.bindparam("k"))
+                    .values(kek_version=sa.bindparam("v"), wrapped=sa.bindparam("w")),
+                    updates,
+                )
+                data_count += len(rows)
+        index_count = self._rewrap_index_keys(version, kek)
+        return RewrapReport(version, data_count, index_count, time.perf_counter() - started)
+
+    def _rewrap_index_keys(self, version: int, kek: Aead) -> int:
+        with self.db.write() as conn:
+            rows = conn.execute(sa.select(index_keys).where(index_keys.c.kek_version != version)).all()
+            for row in rows:
+                context = row.name.encode()
+                master = unwrap_key(self.provider.kek(row.kek_version), row.wrapped, context)
+                conn.execute(
+                    sa.update(index_keys)
+                    .where(index_keys.c.name == row.name)
+                    .values(kek_version=version, wrapped=wrap_key(kek, master, context))
+                )
+        return len(rows)
+
+    def dependents(self, version: int) -> int:
+        """How many wrapped keys still need key-encryption key ``version``."""
+        with self.db.read() as conn:
+            count = 0
+            for table in (data_keys, index_keys):
+                count += conn.execute(
+                    sa.select(sa.func.count()).select_from(table).where(table.c.kek_version == version)
+                ).scalar_one()
+        return int(count)
+
+    def retire(self, version: int) -> None:
+        """Destroy a key-encryption key version, refused while any wrapped key depends on it."""
+        remaining = self.dependents(version)
+        if remaining:
+            raise IntegrityError(
+                f"key-encryption key version {version} still wraps {remaining} key(s): "
+                "run `veil keys rotate` first"
+            )
+        self.provider.destroy_version(version)
+
+    def current_epoch(self) -> int:
+        with self.db.read() as conn:
+            epoch = conn.execute(sa.select(sa.func.max(key_epochs.c.epoch))).scalar_one()
+        return int(epoch or 0)
+
+    def advance_epoch(self) -> EpochReport:
+        """Rewrap every live key under a new key-encryption key and destroy all older versions."""
+        started = time.perf_counter()
+        epoch = self.current_epoch() + 1
+        version = self.provider.create_version()
+        with self.db.write() as conn:
+            conn.execute(
+                sa.insert(key_epochs).values(
+                    epoch=epoch, kek_version=version, started_at=self.clock.now(), rewrapped=0
+                )
+            )
+        report = self.rewrap(version)
+        old = tuple(v for v in self.provider.versions() if v != version)
+        for stale in old:
+            self.retire(stale)
+        with self.db.write() as conn:
+            conn.execute(
+                sa.update(key_epochs)
+                .where(key_epochs.c.epoch == epoch)
+                .values(completed_at=self.clock.now(), rewrapped=report.data_keys)
+            )
+        self.db.checkpoint()
+        return EpochReport(epoch, version, report.data_keys, old, time.perf_counter() - started)

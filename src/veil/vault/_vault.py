@@ -1,0 +1,618 @@
+"""The vault: personal data stored sealed, per subject, for declared purposes only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from veil._clock import Clock, SystemClock
+from veil.audit import AuditEntry, AuditLog
+from veil.crypto import Aead, KeyProvider
+from veil.errors import (
+    ConsentMissing,
+    DecryptionFailed,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PurposeNotAllowed,
+    ResidencyViolation,
+)
+from veil.storage import Database
+from veil.storage.tables import blind_index, records, subjects
+from veil.vault import _artifacts, _lifecycle
+from veil.vault._artifacts import Artifact
+from veil.vault._consent import ConsentLedger, permits
+from veil.vault._derived import DerivedStore
+from veil.vault._ids import check_id, new_key_id, new_record_id
+from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
+from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
+from veil.vault._payload import pack
+from veil.vault._profiles import ProfileSet, RegulationProfile
+from veil.vault._records import (
+    Record,
+    blind_digest,
+    encode_fields,
+    lookup_field,
+    open_fields,
+    repack,
+    seal_fields,
+)
+from veil.vault._schema import CollectionSpec, FieldSpec, Purpose, VaultSchema
+from veil.vault._sql import insert_ignoring_conflicts, locked
+
+#: Records written per transaction by ``put_many``.
+WRITE_BATCH = 1000
+#: Subject ids per ``IN (...)`` list (SQLite caps bound parameters).
+ID_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    subject_id: str
+    region: str
+    state: str
+    key_id: str
+    created_at: datetime
+
+
+class Vault:
+    """Sealed records per subject: minimization, consent, residency and retention on every call.
+
+    ``data`` and ``keys`` are two databases: backups of the data never hold the keys.
+    """
+
+    def __init__(
+        self,
+        data: Database,
+        keys: Database,
+        provider: KeyProvider,
+        schema: VaultSchema,
+        *,
+        profiles: ProfileSet,
+        location: str,
+        regions: Iterable[str] | None = None,
+        clock: Clock | None = None,
+        derived: Iterable[DerivedStore] = (),
+        key_cache_ttl: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.data = data
+        self.schema = schema
+        self.profiles = profiles
+        self.location = location
+        self.regions = frozenset(regions) if regions is not None else None
+        self.clock = clock or SystemClock()
+        self.audit = AuditLog(data, clock=self.clock)
+        self.keys = KeyStore(keys, provider, clock=self.clock, cache_ttl=key_cache_ttl)
+        self.consent = ConsentLedger(data, schema, self.audit, clock=self.clock)
+        self.derived_stores: dict[str, DerivedStore] = {}
+        for store in derived:
+            self.register_derived_store(store)
+
+    def register_derived_store(self, store: DerivedStore) -> None:
+        """An embedding index, cache or feature store that erasure must reach."""
+        if store.name in self.derived_stores:
+            raise InvalidInput(f"a derived store named {store.name!r} is already registered")
+        self.derived_stores[store.name] = store
+
+    # -- subjects ----------------------------------------------------------------------
+
+    def add_subject(self, subject_id: str, region: str, *, actor: str = "system") -> Subject:
+        """Register a subject (idempotent); refused if this store may not hold its region's data."""
+        check_id("subject", subject_id)
+        self.profile_for(region)
+        with self.data.write() as conn:
+            conn.execute(
+                insert_ignoring_conflicts(self.data, subjects),
+                [
+                    {
+                        "subject_id": subject_id,
+                        "region": region,
+                        "key_id": new_key_id(),
+                        "state": "active",
+                        "created_at": self.clock.now(),
+                    }
+                ],
+            )
+            subject = _subject(conn, subject_id)
+            if subject.region != region:
+                raise InvalidInput(f"subject {subject_id} is registered in another region")
+            self.audit.append(AuditEntry("subject.add", actor, f"subject:{subject_id}"), conn=conn)
+        self.keys.data_keys([subject.key_id], create=True)
+        return subject
+
+    def subject(self, subject_id: str) -> Subject:
+        check_id("subject", subject_id)
+        with self.data.read() as conn:
+            return _subject(conn, subject_id)
+
+    def owner(self, collection: str, record_id: str) -> str:
+        """The subject a record belongs to (NotFound if there is no such record)."""
+        spec = self.schema.collection(collection)
+        check_id("record", record_id)
+        with self.data.read() as conn:
+            owner = conn.execute(
+                sa.select(records.c.subject_id).where(
+                    records.c.collection == spec.name, records.c.record_id == record_id
+                )
+            ).scalar()
+        if owner is None:
+            raise NotFound(f"record {record_id} not found in {collection!r}")
+        return str(owner)
+
+    def profile_for(self, region: object) -> RegulationProfile:
+        """The regulation profile of a subject region, after the residency checks of this store."""
+        if not isinstance(region, str) or not 1 <= len(region) <= 16:
+            raise InvalidInput("region must be a region code of 1-16 characters")
+        profile = self.profiles.for_region(region)
+        if self.regions is not None and region not in self.regions:
+            raise ResidencyViolation(f"this store ({self.location}) does not hold data of region {region}")
+        if not profile.allows_store_location(self.location):
+            raise ResidencyViolation(
+                f"{profile.name} does not allow data of region {region} in a store located in {self.location}"
+            )
+        return profile
+
+    # -- writes ------------------------------------------------------------------------
+
+    def put(
+        self,
+        collection: str,
+        subject_id: str,
+        values: Mapping[str, object],
+        *,
+        purpose: str,
+        actor: str = "system",
+        region: str | None = None,
+    ) -> str:
+        """Store one record and return its id; ``region`` registers a new subject on the way."""
+        if region is not None:
+            self.add_subject(subject_id, region, actor=actor)
+        return self.put_many(collection, [(subject_id, values)], purpose=purpose, actor=actor)[0]
+
+    def put_many(
+        self,
+        collection: str,
+        rows: Iterable[tuple[str, Mapping[str, object]]],
+        *,
+        purpose: str,
+        actor: str = "system",
+    ) -> list[str]:
+        """Store records in transactions of ``WRITE_BATCH``: each batch is stored whole or not at all."""
+        spec = self.schema.collection(collection)
+        wanted = self._serves(spec, purpose)
+        ids: list[str] = []
+        batch: list[tuple[str, dict[str, bytes]]] = []
+        for subject_id, values in rows:
+            batch.append((check_id("subject", subject_id), encode_fields(spec, values)))
+            if len(batch) == WRITE_BATCH:
+                ids += self._write(spec, wanted, batch, actor)
+                batch = []
+        if batch:
+            ids += self._write(spec, wanted, batch, actor)
+        return ids
+
+    def _write(
+        self, spec: CollectionSpec, purpose: Purpose, batch: list[tuple[str, dict[str, bytes]]], actor: str
+    ) -> list[str]:
+        people = self._writable_subjects({s for s, _ in batch}, purpose)
+        keys = self.keys.data_keys({p.key_id for p, _ in people.values()}, create=True)
+        now = self.clock.now()
+        rows: list[dict[str, Any]] = []
+        digests: list[dict[str, Any]] = []
+        for subject_id, encoded in batch:
+            subject, profile = people[subject_id]
+            record_id = new_record_id()
+            sealed = seal_fields(keys[subject.key_id], spec.name, record_id, subject.key_id, encoded)
+            rows.append(
+                {
+                    "collection": spec.name,
+                    "record_id": record_id,
+                    "subject_id": subject_id,
+                    "key_id": subject.key_id,
+                    "payload": pack(sealed),
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "expires_at": self._deadline(spec, profile, encoded, now),
+                }
+            )
+            digests += self._digests(spec, record_id, subject_id, encoded)
+        with self.data.write() as conn:
+            self._check_active(conn, set(people))
+            conn.execute(sa.insert(records), rows)
+            if digests:
+                conn.execute(sa.insert(blind_index), digests)
+            self.audit.append(
+                AuditEntry(
+                    "vault.put",
+                    actor,
+                    f"collection:{spec.name}",
+                    purpose=purpose.name,
+                    counts={"records": len(rows), "subjects": len(people)},
+                ),
+                conn=conn,
+            )
+        return [row["record_id"] for row in rows]
+
+    def _writable_subjects(
+        self, subject_ids: set[str], purpose: Purpose
+    ) -> dict[str, tuple[Subject, RegulationProfile]]:
+        with self.data.read() as conn:
+            found = _subjects(conn, subject_ids)
+            standing = self.consent.standing(purpose.name, subject_ids, conn=conn)
+        if len(found) != len(subject_ids):
+            raise NotFound(
+                f"{len(subject_ids) - len(found)} subject(s) are not registered: add_subject first"
+            )
+        people = {}
+        for subject in found.values():
+            profile = self.profile_for(subject.region)
+            if not permits(
+                profile.consent_model(purpose.kind, purpose.legal_basis), standing.get(subject.subject_id)
+            ):
+                raise ConsentMissing(
+                    f"subject {subject.subject_id} has no current consent for purpose "
+                    f"{purpose.name!r} under {profile.name}"
+                )
+            people[subject.subject_id] = (subject, profile)
+        return people
+
+    def _check_active(self, conn: Connection, subject_ids: set[str]) -> None:
+        query = sa.select(subjects.c.subject_id).where(
+            subjects.c.subject_id.in_(subject_ids), subjects.c.state == "active"
+        )
+        active = conn.execute(locked(self.data, query, shared=True)).scalars().all()
+        if len(active) != len(subject_ids):
+            raise IntegrityError("a subject was erased while this write was prepared; nothing was stored")
+
+    def _deadline(
+        self, spec: CollectionSpec, profile: RegulationProfile, encoded: Mapping[str, bytes], now: datetime
+    ) -> datetime | None:
+        limits = [spec.retention, *(profile.retention_cap(spec.fields[name].category) for name in encoded)]
+        known = [limit for limit in limits if limit is not None]
+        return now + min(known) if known else None
+
+    def _digests(
+        self, spec: CollectionSpec, record_id: str, subject_id: str, encoded: Mapping[str, bytes]
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                "collection": spec.name,
+                "field": name,
+                "record_id": record_id,
+                "subject_id": subject_id,
+                "digest": blind_digest(self.keys.index_key(spec.name, name), spec.fields[name], data),
+            }
+            for name, data in encoded.items()
+            if spec.fields[name].lookup
+        ]
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, collection: str, record_id: str, *, purpose: str, actor: str = "system") -> Record:
+        """One record, with only the fields ``purpose`` may see."""
+        found = self.get_many(collection, [record_id], purpose=purpose, actor=actor, strict=True)
+        if not found:
+            raise NotFound(f"record {record_id} not found in {collection!r}")
+        return found[0]
+
+    def get_many(
+        self,
+        collection: str,
+        record_ids: Sequence[str],
+        *,
+        purpose: str,
+        actor: str = "system",
+        strict: bool = False,
+    ) -> list[Record]:
+        """Records by id; those whose subject's consent does not cover ``purpose`` are left out
+        (``strict``: refused with ``ConsentMissing``)."""
+        spec = self.schema.collection(collection)
+        wanted = self._serves(spec, purpose)
+        ids = [check_id("record", r) for r in record_ids]
+        query = _joined().where(records.c.collection == spec.name, records.c.record_id.in_(ids))
+        return self._read(spec, wanted, query, actor, "vault.get", strict=strict)
+
+    def records(
+        self, collection: str, *, purpose: str, actor: str = "system", subject_id: str | None = None
+    ) -> list[Record]:
+        """Every record of a collection (or of one subject) that ``purpose`` may see."""
+        spec = self.schema.collection(collection)
+        wanted = self._serves(spec, purpose)
+        query = _joined().where(records.c.collection == spec.name)
+        if subject_id is not None:
+            query = query.where(records.c.subject_id == check_id("subject", subject_id))
+        return self._read(
+            spec, wanted, query.order_by(records.c.created_at, records.c.record_id), actor, "vault.list"
+        )
+
+    def find(
+        self, collection: str, field: str, value: object, *, purpose: str, actor: str = "system"
+    ) -> list[Record]:
+        """Records whose ``field`` equals ``value`` exactly, through its blind index (nothing is decrypted
+        to search)."""
+        spec = self.schema.collection(collection)
+        wanted = self._serves(spec, purpose)
+        target = lookup_field(spec, field)
+        if purpose not in target.purposes:
+            raise PurposeNotAllowed(f"purpose {purpose!r} may not look up {collection}.{target.name}")
+        digest = blind_digest(
+            self.keys.index_key(spec.name, target.name), target, target.encode(spec.name, value)
+        )
+        matches = sa.select(blind_index.c.record_id).where(
+            blind_index.c.collection == spec.name,
+            blind_index.c.field == target.name,
+            blind_index.c.digest == digest,
+        )
+        query = _joined().where(records.c.collection == spec.name, records.c.record_id.in_(matches))
+        return self._read(spec, wanted, query, actor, "vault.find")
+
+    def _read(
+        self,
+        spec: CollectionSpec,
+        purpose: Purpose,
+        query: sa.Select[Any],
+        actor: str,
+        action: str,
+        *,
+        strict: bool = False,
+    ) -> list[Record]:
+        fields = spec.fields_for(purpose.name)
+        with self.data.read() as conn:
+            rows = conn.execute(query).all()
+            allowed = self._consenting(conn, purpose, {(r.subject_id, r.region) for r in rows})
+        refused = [r for r in rows if r.subject_id not in allowed]
+        if strict and refused:
+            raise ConsentMissing(
+                f"the subject of record {refused[0].record_id} has no current consent for "
+                f"purpose {purpose.name!r}"
+            )
+        visible = [r for r in rows if r.subject_id in allowed]
+        keys = self.keys.available({r.key_id for r in visible})
+        if strict and any(r.key_id not in keys for r in visible):
+            raise DecryptionFailed()
+        result = [self._record(spec, row, keys[row.key_id], fields) for row in visible if row.key_id in keys]
+        self.audit.append(
+            AuditEntry(
+                action,
+                actor,
+                f"collection:{spec.name}",
+                purpose=purpose.name,
+                counts={
+                    "records": len(result),
+                    "withheld": len(refused),
+                    "unreadable": len(visible) - len(result),
+                },
+            )
+        )
+        return result
+
+    def _consenting(self, conn: Connection, purpose: Purpose, people: set[tuple[str, str]]) -> set[str]:
+        models = {
+            s: self.profiles.for_region(region).consent_model(purpose.kind, purpose.legal_basis)
+            for s, region in people
+        }
+        standing = self.consent.standing(
+            purpose.name, [s for s, m in models.items() if m != "none"], conn=conn
+        )
+        return {s for s, model in models.items() if permits(model, standing.get(s))}
+
+    @staticmethod
+    def _record(spec: CollectionSpec, row: Any, key: Aead, fields: Sequence[FieldSpec]) -> Record:
+        values = open_fields(key, spec, row.record_id, row.key_id, row.payload, fields)
+        return Record(
+            spec.name, row.record_id, row.subject_id, values, row.created_at, row.updated_at, row.expires_at
+        )
+
+    def _serves(self, spec: CollectionSpec, purpose: str) -> Purpose:
+        declared = self.schema.purpose(purpose)
+        if purpose not in spec.purposes:
+            raise PurposeNotAllowed(f"collection {spec.name!r} does not serve purpose {purpose!r}")
+        return declared
+
+    # -- changes -----------------------------------------------------------------------
+
+    def update(
+        self,
+        collection: str,
+        record_id: str,
+        values: Mapping[str, object],
+        *,
+        purpose: str,
+        actor: str = "system",
+        request_id: str | None = None,
+    ) -> None:
+        """Change some fields of a record (``None`` removes one); only fields ``purpose`` may see."""
+        spec = self.schema.collection(collection)
+        self._serves(spec, purpose)
+        if not isinstance(values, Mapping):
+            raise InvalidInput("values must be a mapping of field names to values")
+        for name in values:
+            if purpose not in spec.field(name).purposes:
+                raise PurposeNotAllowed(f"purpose {purpose!r} may not change {collection}.{name}")
+        self.rewrite(collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose)
+
+    def rewrite(
+        self,
+        collection: str,
+        record_id: str,
+        values: Mapping[str, object],
+        *,
+        actor: str,
+        request_id: str | None,
+        purpose: str | None = None,
+    ) -> None:
+        """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes."""
+        spec = self.schema.collection(collection)
+        check_id("record", record_id)
+        encoded = encode_fields(spec, values, partial=True)
+        changes: dict[str, bytes | None] = {name: encoded.get(name) for name in values}
+        with self.data.write() as conn:
+            row = conn.execute(
+                locked(
+                    self.data,
+                    _joined().where(records.c.collection == spec.name, records.c.record_id == record_id),
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"record {record_id} not found in {collection!r}")
+            key = self.keys.data_keys([row.key_id])[row.key_id]
+            payload = repack(key, spec, record_id, row.key_id, row.payload, changes)
+            conn.execute(
+                sa.update(records)
+                .where(records.c.collection == spec.name, records.c.record_id == record_id)
+                .values(payload=payload, version=row.version + 1, updated_at=self.clock.now())
+            )
+            looked_up = [name for name in changes if spec.fields[name].lookup]
+            if looked_up:
+                conn.execute(
+                    sa.delete(blind_index).where(
+                        blind_index.c.collection == spec.name,
+                        blind_index.c.record_id == record_id,
+                        blind_index.c.field.in_(looked_up),
+                    )
+                )
+                fresh = self._digests(
+                    spec, record_id, row.subject_id, {n: encoded[n] for n in looked_up if n in encoded}
+                )
+                if fresh:
+                    conn.execute(sa.insert(blind_index), fresh)
+            self.audit.append(
+                AuditEntry(
+                    "vault.update",
+                    actor,
+                    f"collection:{spec.name}",
+                    purpose=purpose,
+                    request_id=request_id,
+                    counts={"fields": len(changes)},
+                ),
+                conn=conn,
+            )
+
+    # -- lifecycle (see _lifecycle) --------------------------------------------------
+
+    def sweep_expired(self, *, actor: str = "system", now: datetime | None = None) -> SweepReport:
+        """Remove every record past its retention deadline (one audit entry with the counts)."""
+        return _lifecycle.sweep(self, actor=actor, now=now)
+
+    def erase_subject(
+        self, subject_id: str, *, actor: str = "system", request_id: str | None = None
+    ) -> Erasure:
+        """Crypto-shred a subject and remove it from every table and registered derived store."""
+        return _lifecycle.erase(self, subject_id, actor=actor, request_id=request_id)
+
+    def subject_data(
+        self, subject_id: str, *, actor: str = "system", request_id: str | None = None
+    ) -> SubjectData:
+        """Everything held about one subject, every field decrypted (access and portability requests)."""
+        return _lifecycle.subject_data(self, subject_id, actor=actor, request_id=request_id)
+
+    def export_dataset(self, collection: str, *, purpose: str, name: str, actor: str = "system") -> Dataset:
+        """The records ``purpose`` may use now (consent applied), registered as a dataset version."""
+        return _lifecycle.export_dataset(self, collection, purpose=purpose, name=name, actor=actor)
+
+    def register_artifact(
+        self,
+        *,
+        kind: str,
+        name: str,
+        subject_ids: list[str],
+        actor: str = "system",
+        purpose: str | None = None,
+        content_hash: str | None = None,
+        parent_id: str | None = None,
+    ) -> str:
+        """A dataset or model made from these subjects' data: erasing one of them taints it."""
+        return _lifecycle.register_artifact(
+            self,
+            kind=kind,
+            name=name,
+            subject_ids=subject_ids,
+            actor=actor,
+            purpose=purpose,
+            content_hash=content_hash,
+            parent_id=parent_id,
+        )
+
+    def artifacts(self, *, tainted: bool | None = None) -> list[Artifact]:
+        with self.data.read() as conn:
+            return _artifacts.listing(conn, tainted=tainted)
+
+    def rotate_keys(self, *, actor: str = "system") -> RewrapReport:
+        """A new key-encryption key version; every data key is rewrapped, no field is re-encrypted."""
+        report = self.keys.rotate()
+        self.audit.append(
+            AuditEntry(
+                "keys.rotate",
+                actor,
+                f"kek:{report.kek_version}",
+                counts={"data_keys": report.data_keys, "index_keys": report.index_keys},
+            )
+        )
+        return report
+
+    def retire_key(self, version: int, *, actor: str = "system") -> None:
+        """Destroy an old key-encryption key version; refused while anything still depends on it."""
+        self.keys.retire(version)
+        self.audit.append(AuditEntry("keys.retire", actor, f"kek:{version}"))
+
+    def advance_epoch(self, *, actor: str = "system") -> EpochReport:
+        """Rewrap every live key under a new key-encryption key and destroy the old ones: key-store
+        backups from before this epoch become useless."""
+        report = self.keys.advance_epoch()
+        self.audit.append(
+            AuditEntry(
+                "keys.epoch",
+                actor,
+                f"epoch:{report.epoch}",
+                counts={"data_keys": report.rewrapped, "destroyed_versions": len(report.destroyed_versions)},
+            )
+        )
+        return report
+
+    def delete(self, collection: str, record_id: str, *, actor: str = "system") -> None:
+        spec = self.schema.collection(collection)
+        check_id("record", record_id)
+        with self.data.write() as conn:
+            gone = conn.execute(
+                sa.delete(records).where(records.c.collection == spec.name, records.c.record_id == record_id)
+            ).rowcount
+            if not gone:
+                raise NotFound(f"record {record_id} not found in {collection!r}")
+            conn.execute(
+                sa.delete(blind_index).where(
+                    blind_index.c.collection == spec.name, blind_index.c.record_id == record_id
+                )
+            )
+            self.audit.append(
+                AuditEntry("vault.delete", actor, f"collection:{spec.name}", counts={"records": 1}), conn=conn
+            )
+
+
+def _joined() -> sa.Select[Any]:
+    return sa.select(records, subjects.c.region).join(subjects, subjects.c.subject_id == records.c.subject_id)
+
+
+def _subject(conn: Connection, subject_id: str) -> Subject:
+    row = conn.execute(sa.select(subjects).where(subjects.c.subject_id == subject_id)).first()
+    if row is None:
+        raise NotFound(f"subject {subject_id} not found")
+    return Subject(row.subject_id, row.region, row.state, row.key_id, row.created_at)
+
+
+def _subjects(conn: Connection, subject_ids: set[str]) -> dict[str, Subject]:
+    ordered = sorted(subject_ids)
+    found: dict[str, Subject] = {}
+    for start in range(0, len(ordered), ID_CHUNK):
+        rows = conn.execute(
+            sa.select(subjects).where(subjects.c.subject_id.in_(ordered[start : start + ID_CHUNK]))
+        )
+        found.update(
+            {r.subject_id: Subject(r.subject_id, r.region, r.state, r.key_id, r.created_at) for r in rows}
+        )
+    return found
