@@ -91,8 +91,9 @@ class InMemoryDerivedStore:
 class SqlTableDerivedStore:
     """An existing table in any SQLAlchemy engine, with a column naming each row's subject."""
 
-    def __init__(self, engine: sa.Engine, table: str, subject_column: str = "subject_id",
-                 *, name: str | None = None) -> None:
+    def __init__(
+        self, engine: sa.Engine, table: str, subject_column: str = "subject_id", *, name: str | None = None
+    ) -> None:
         for label, identifier in (("table", table), ("subject column", subject_column)):
             if not isinstance(identifier, str) or not _IDENTIFIER.fullmatch(identifier):
                 raise InvalidInput(f"derived store {label} name must match {_IDENTIFIER.pattern}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from veil._clock import Clock, SystemClock
 from veil.crypto import Aead, KeyProvider, derive_key, new_key, unwrap_key, wrap_key
@@ -92,26 +93,32 @@ class KeyStore:
 
     # -- data keys ---------------------------------------------------------------------
 
-    def available(self, key_ids: Iterable[str]) -> dict[str, Aead]:
-        """The unwrapped keys that exist among ``key_ids`` (a destroyed key is simply absent)."""
+    def open_keys(self, key_ids: Iterable[str], *, create: bool = False) -> tuple[dict[str, Aead], int]:
+        """The unwrapped keys that exist among ``key_ids`` (a destroyed key is simply absent), and how
+        many had to be unwrapped from the key store (what the audit entry of the access counts).
+        ``create`` makes the missing ones, never one an erasure destroyed."""
         wanted = set(key_ids)
         found = {k: key for k in wanted if (key := self._cache.get(k)) is not None}
         missing = wanted - set(found)
+        unwrapped = 0
         if missing:
-            found.update(self._load(missing))
-        return found
+            loaded = self._load(missing)
+            if create and len(loaded) < len(missing):
+                self._create(missing - set(loaded))
+                loaded.update(self._load(missing - set(loaded)))
+            found.update(loaded)
+            unwrapped = len(loaded)
+        return found, unwrapped
+
+    def available(self, key_ids: Iterable[str]) -> dict[str, Aead]:
+        return self.open_keys(key_ids)[0]
 
     def data_keys(self, key_ids: Iterable[str], *, create: bool = False) -> dict[str, Aead]:
-        """Unwrapped keys by id; ``create`` makes the missing ones (never a destroyed one)."""
+        """Unwrapped keys by id (``NotFound`` if one is missing); ``create`` makes the missing ones."""
         wanted = set(key_ids)
-        found = self.available(wanted)
-        missing = wanted - set(found)
-        if missing and create:
-            self._create(missing)
-            found.update(self._load(missing))
-            missing -= set(found)
-        if missing:
-            raise NotFound(f"{len(missing)} data key(s) are not in the key store")
+        found = self.open_keys(wanted, create=create)[0]
+        if len(found) < len(wanted):
+            raise NotFound(f"{len(wanted) - len(found)} data key(s) are not in the key store")
         return found
 
     def _load(self, key_ids: set[str]) -> dict[str, Aead]:
@@ -133,6 +140,7 @@ class KeyStore:
         kek = self.provider.kek(version)
         now = self.clock.now()
         with self.db.write() as conn:
+            _lock_key_ids(self.db, conn, key_ids)
             destroyed = conn.execute(
                 sa.select(destroyed_keys.c.key_id).where(destroyed_keys.c.key_id.in_(key_ids))
             ).first()
@@ -155,14 +163,19 @@ class KeyStore:
     def destroy(self, key_id: str) -> int:
         """Crypto-shred one data key; returns the epoch it was destroyed in."""
         self._cache.evict(key_id)
-        epoch = self.current_epoch()
         with self.db.write() as conn:
+            _lock_key_ids(self.db, conn, {key_id})
             conn.execute(sa.delete(data_keys).where(data_keys.c.key_id == key_id))
+            # read after the delete: an epoch begun earlier may hold a rewrapped copy, a later one cannot
+            epoch = int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(key_epochs.c.epoch), 0))).scalar_one()
+            )
             conn.execute(
                 insert_ignoring_conflicts(self.db, destroyed_keys),
                 [{"key_id": key_id, "destroyed_at": self.clock.now(), "epoch": epoch}],
             )
         self.db.checkpoint()  # the WAL must not keep a copy of the destroyed page
+        self._cache.evict(key_id)  # a concurrent reader may have cached it meanwhile
         return epoch
 
     def is_destroyed(self, key_id: str) -> bool:
@@ -306,3 +319,17 @@ class KeyStore:
             )
         self.db.checkpoint()
         return EpochReport(epoch, version, report.data_keys, old, time.perf_counter() - started)
+
+
+def _lock_key_ids(db: Database, conn: Connection, key_ids: set[str]) -> None:
+    """PostgreSQL: creating and destroying one key id take turns (READ COMMITTED alone lets a destroy
+    slip between a create's check and its insert). SQLite's write lock already serializes them."""
+    if db.is_sqlite:
+        return
+    conn.execute(
+        sa.text(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM unnest(CAST(:ids AS text[])) AS k ORDER BY k"
+        ),
+        {"ids": sorted(key_ids)},
+    )

@@ -24,8 +24,15 @@ _ID = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _REGION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # ISO 3166-1 alpha-2, or 3166-2 subdivision
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
-_TOP_KEYS = {"id": True, "name": True, "regions": True, "requests": True,
-             "retention": False, "consent": False, "residency": False}  # key -> required
+_TOP_KEYS = {
+    "id": True,
+    "name": True,
+    "regions": True,
+    "requests": True,
+    "retention": False,
+    "consent": False,
+    "residency": False,
+}  # key -> required
 _REQUEST_KEYS = {"deadline_days": True, "extension_days": True, "extension_rule": True}
 _RETENTION_KEYS = {"max_days": False, "categories": False}
 _CONSENT_KEYS = {"opt_in": False, "opt_out": False}
@@ -45,7 +52,8 @@ class RegulationProfile:
     retention_max_days: int | None
     # a mapping is not hashable: leave it out of the profile's hash
     retention_category_days: Mapping[Category, int] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False)
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
     opt_in: frozenset[str] = frozenset()
     opt_out: frozenset[str] = frozenset()
     store_locations: frozenset[str] | None = None  # None: no residency constraint
@@ -90,8 +98,11 @@ def _profiles_dir() -> Traversable:
 
 def shipped_profiles() -> list[str]:
     """Ids of the regulation profiles shipped with Veil."""
-    return sorted(entry.name.removesuffix(".toml") for entry in _profiles_dir().iterdir()
-                  if entry.name.endswith(".toml"))
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in _profiles_dir().iterdir()
+        if entry.name.endswith(".toml")
+    )
 
 
 def load_profile(name_or_path: str | Path) -> RegulationProfile:
@@ -104,8 +115,9 @@ def load_profile(name_or_path: str | Path) -> RegulationProfile:
         return profile
     path = Path(name_or_path)
     if isinstance(name_or_path, str) and path.suffix != ".toml" and not path.exists():
-        raise ConfigError(f"unknown regulation profile '{name_or_path}'; shipped: "
-                          + ", ".join(shipped_profiles()))
+        raise ConfigError(
+            f"unknown regulation profile '{name_or_path}'; shipped: " + ", ".join(shipped_profiles())
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -113,18 +125,28 @@ def load_profile(name_or_path: str | Path) -> RegulationProfile:
     return _parse(text, str(path))
 
 
+def region_code(region: object) -> str:
+    """A subject region as stored and compared: an upper-case ISO 3166 code (``DE``, ``US-CA``)."""
+    code = region.strip().upper() if isinstance(region, str) else ""
+    if not _REGION.fullmatch(code):  # checked before it is quoted: a bad "region" may be any text
+        raise InvalidInput("region must be an ISO 3166 code such as DE or US-CA")
+    return code
+
+
 class ProfileSet:
     """The profiles a deployment picks, one per subject region, with an optional default."""
 
-    def __init__(self, profiles: Sequence[RegulationProfile],
-                 default: RegulationProfile | None = None) -> None:
+    def __init__(
+        self, profiles: Sequence[RegulationProfile], default: RegulationProfile | None = None
+    ) -> None:
         by_region: dict[str, RegulationProfile] = {}
         for profile in profiles:
             for region in sorted(profile.regions):
                 other = by_region.get(region)
                 if other is not None:
-                    raise ConfigError(f"regulation profiles '{other.id}' and '{profile.id}' "
-                                      f"both claim region '{region}'")
+                    raise ConfigError(
+                        f"regulation profiles '{other.id}' and '{profile.id}' both claim region '{region}'"
+                    )
                 by_region[region] = profile
         self._by_region = by_region
         self._profiles = tuple(profiles)
@@ -139,12 +161,13 @@ class ProfileSet:
 
     def for_region(self, region: str) -> RegulationProfile:
         """The profile for a subject's region: the exact code, else the default."""
-        code = region.strip().upper()
+        code = region_code(region)
         # no country fallback: "US-NY" is not governed by whatever claims "US"
         profile = self._by_region.get(code, self._default)
         if profile is None:
-            raise InvalidInput(f"no regulation profile covers region '{code}'; "
-                               "add one to profiles or set a default")
+            raise InvalidInput(
+                f"no regulation profile covers region '{code}'; add one to profiles or set a default"
+            )
         return profile
 
     @property
@@ -169,8 +192,10 @@ def _parse(text: str, source: str) -> RegulationProfile:
     opt_in = _codes(consent, "consent.opt_in", _KIND, source)
     opt_out = _codes(consent, "consent.opt_out", _KIND, source)
     if opt_in & opt_out:
-        raise ConfigError(f"{source}: consent.opt_in and consent.opt_out share kind(s) "
-                          + ", ".join(sorted(opt_in & opt_out)))
+        raise ConfigError(
+            f"{source}: consent.opt_in and consent.opt_out share kind(s) "
+            + ", ".join(sorted(opt_in & opt_out))
+        )
     return RegulationProfile(
         id=_string(data, "id", source, _ID),
         name=_string(data, "name", source),
@@ -178,13 +203,15 @@ def _parse(text: str, source: str) -> RegulationProfile:
         deadline_days=_days(requests, "requests.deadline_days", source, minimum=1),
         extension_days=_days(requests, "requests.extension_days", source, minimum=0),
         extension_rule=_string(requests, "requests.extension_rule", source),
-        retention_max_days=(_days(retention, "retention.max_days", source, minimum=1)
-                            if "max_days" in retention else None),
+        retention_max_days=(
+            _days(retention, "retention.max_days", source, minimum=1) if "max_days" in retention else None
+        ),
         retention_category_days=_categories(retention, source),
         opt_in=opt_in,
         opt_out=opt_out,
-        store_locations=None if residency is None else _codes(
-            residency, "residency.store_locations", _REGION, source, non_empty=True),
+        store_locations=None
+        if residency is None
+        else _codes(residency, "residency.store_locations", _REGION, source, non_empty=True),
     )
 
 
@@ -228,8 +255,9 @@ def _days(table: Mapping[str, Any], key: str, source: str, *, minimum: int) -> i
     return value
 
 
-def _codes(table: Mapping[str, Any], key: str, pattern: re.Pattern[str], source: str,
-           *, non_empty: bool = False) -> frozenset[str]:
+def _codes(
+    table: Mapping[str, Any], key: str, pattern: re.Pattern[str], source: str, *, non_empty: bool = False
+) -> frozenset[str]:
     value = table.get(_leaf(key), [])
     if not isinstance(value, list) or (non_empty and not value):
         raise ConfigError(f"{source}: '{key}' must be a {'non-empty ' if non_empty else ''}list of strings")

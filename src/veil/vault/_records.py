@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from veil.crypto import Aead, keyed_hash
-from veil.errors import InvalidInput
+from veil.errors import IntegrityError, InvalidInput, PurposeNotAllowed
 from veil.vault._payload import associated_data, pack, unpack
 from veil.vault._schema import CollectionSpec, FieldSpec, shown
 
@@ -32,13 +32,18 @@ class Record:
         )
 
 
-def encode_fields(spec: CollectionSpec, values: object, *, partial: bool = False) -> dict[str, bytes]:
-    """Type-checked bytes of each declared field; undeclared, missing required or bad values refused."""
+def encode_fields(
+    spec: CollectionSpec, values: object, *, partial: bool = False, purpose: str | None = None
+) -> dict[str, bytes]:
+    """Type-checked bytes of each declared field; undeclared fields, fields ``purpose`` does not serve,
+    missing required fields and bad values are refused."""
     if not isinstance(values, Mapping):
         raise InvalidInput(f"a record of {spec.name!r} must be a mapping of field names to values")
     encoded: dict[str, bytes] = {}
     for name, value in values.items():
         field = spec.field(name)
+        if purpose is not None and purpose not in field.purposes:
+            raise PurposeNotAllowed(f"purpose {purpose!r} may not write {spec.name}.{field.name}")
         if value is None:
             continue
         if field.redactor is not None and isinstance(value, str):
@@ -64,6 +69,8 @@ def open_fields(
     key: Aead, spec: CollectionSpec, record_id: str, key_id: str, payload: bytes, fields: Sequence[FieldSpec]
 ) -> dict[str, object]:
     sealed = unpack(payload)
+    if any(f.required and f.name not in sealed for f in fields):  # a field cut out of the stored row
+        raise IntegrityError(f"record {record_id} lacks a required field: it was altered outside Veil")
     return {
         f.name: f.decode(key.open(sealed[f.name], associated_data(spec.name, record_id, f.name, key_id)))
         for f in fields

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -150,8 +150,14 @@ def _encode_string(value: object) -> bytes | None:
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else None
 
 
+#: Digits of the largest integer a field takes (Python refuses to print much longer ones by default).
+MAX_INTEGER_DIGITS = 4000
+
+
 def _encode_integer(value: object) -> bytes | None:
-    return str(value).encode() if isinstance(value, int) and not isinstance(value, bool) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value.bit_length() > MAX_INTEGER_DIGITS * 3:
+        return None
+    return str(value).encode()
 
 
 def _encode_number(value: object) -> bytes | None:
@@ -164,7 +170,9 @@ def _encode_boolean(value: object) -> bytes | None:
 
 
 def _encode_date(value: object) -> bytes | None:
-    return value.isoformat().encode() if isinstance(value, date) else None
+    if not isinstance(value, date) or isinstance(value, datetime):  # a datetime would not read back
+        return None
+    return value.isoformat().encode()
 
 
 def _encode_json(value: object) -> bytes | None:

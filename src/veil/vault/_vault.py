@@ -31,8 +31,8 @@ from veil.vault._derived import DerivedStore
 from veil.vault._ids import check_id, new_key_id, new_record_id
 from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
 from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
-from veil.vault._payload import pack
-from veil.vault._profiles import ProfileSet, RegulationProfile
+from veil.vault._payload import pack, unpack
+from veil.vault._profiles import ProfileSet, RegulationProfile, region_code
 from veil.vault._records import (
     Record,
     blind_digest,
@@ -84,7 +84,7 @@ class Vault:
         self.schema = schema
         self.profiles = profiles
         self.location = location
-        self.regions = frozenset(regions) if regions is not None else None
+        self.regions = frozenset(region_code(r) for r in regions) if regions is not None else None
         self.clock = clock or SystemClock()
         self.audit = AuditLog(data, clock=self.clock)
         self.keys = KeyStore(keys, provider, clock=self.clock, cache_ttl=key_cache_ttl)
@@ -104,6 +104,7 @@ class Vault:
     def add_subject(self, subject_id: str, region: str, *, actor: str = "system") -> Subject:
         """Register a subject (idempotent); refused if this store may not hold its region's data."""
         check_id("subject", subject_id)
+        region = region_code(region)
         self.profile_for(region)
         with self.data.write() as conn:
             conn.execute(
@@ -146,8 +147,7 @@ class Vault:
 
     def profile_for(self, region: object) -> RegulationProfile:
         """The regulation profile of a subject region, after the residency checks of this store."""
-        if not isinstance(region, str) or not 1 <= len(region) <= 16:
-            raise InvalidInput("region must be a region code of 1-16 characters")
+        region = region_code(region)
         profile = self.profiles.for_region(region)
         if self.regions is not None and region not in self.regions:
             raise ResidencyViolation(f"this store ({self.location}) does not hold data of region {region}")
@@ -188,7 +188,7 @@ class Vault:
         ids: list[str] = []
         batch: list[tuple[str, dict[str, bytes]]] = []
         for subject_id, values in rows:
-            batch.append((check_id("subject", subject_id), encode_fields(spec, values)))
+            batch.append((check_id("subject", subject_id), encode_fields(spec, values, purpose=purpose)))
             if len(batch) == WRITE_BATCH:
                 ids += self._write(spec, wanted, batch, actor)
                 batch = []
@@ -200,7 +200,9 @@ class Vault:
         self, spec: CollectionSpec, purpose: Purpose, batch: list[tuple[str, dict[str, bytes]]], actor: str
     ) -> list[str]:
         people = self._writable_subjects({s for s, _ in batch}, purpose)
-        keys = self.keys.data_keys({p.key_id for p, _ in people.values()}, create=True)
+        keys, unwrapped = self.keys.open_keys({p.key_id for p, _ in people.values()}, create=True)
+        if len(keys) < len(people):
+            raise IntegrityError("a subject's data key is missing: the subject was erased meanwhile")
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
         digests: list[dict[str, Any]] = []
@@ -218,7 +220,7 @@ class Vault:
                     "version": 1,
                     "created_at": now,
                     "updated_at": now,
-                    "expires_at": self._deadline(spec, profile, encoded, now),
+                    "expires_at": self._deadline(spec, profile, encoded, now, None),
                 }
             )
             digests += self._digests(spec, record_id, subject_id, encoded)
@@ -233,7 +235,7 @@ class Vault:
                     actor,
                     f"collection:{spec.name}",
                     purpose=purpose.name,
-                    counts={"records": len(rows), "subjects": len(people)},
+                    counts={"records": len(rows), "subjects": len(people), "keys_unwrapped": unwrapped},
                 ),
                 conn=conn,
             )
@@ -271,11 +273,20 @@ class Vault:
             raise IntegrityError("a subject was erased while this write was prepared; nothing was stored")
 
     def _deadline(
-        self, spec: CollectionSpec, profile: RegulationProfile, encoded: Mapping[str, bytes], now: datetime
+        self,
+        spec: CollectionSpec,
+        profile: RegulationProfile,
+        fields: Iterable[str],
+        created: datetime,
+        current: datetime | None,
     ) -> datetime | None:
-        limits = [spec.retention, *(profile.retention_cap(spec.fields[name].category) for name in encoded)]
-        known = [limit for limit in limits if limit is not None]
-        return now + min(known) if known else None
+        """The tightest of the collection's retention and the profile's caps for the fields present;
+        a change never extends the deadline a record already has."""
+        limits = [spec.retention, *(profile.retention_cap(spec.fields[name].category) for name in fields)]
+        known = [created + limit for limit in limits if limit is not None]
+        if current is not None:
+            known.append(current)
+        return min(known) if known else None
 
     def _digests(
         self, spec: CollectionSpec, record_id: str, subject_id: str, encoded: Mapping[str, bytes]
@@ -373,7 +384,7 @@ class Vault:
                 f"purpose {purpose.name!r}"
             )
         visible = [r for r in rows if r.subject_id in allowed]
-        keys = self.keys.available({r.key_id for r in visible})
+        keys, unwrapped = self.keys.open_keys({r.key_id for r in visible})
         if strict and any(r.key_id not in keys for r in visible):
             raise DecryptionFailed()
         result = [self._record(spec, row, keys[row.key_id], fields) for row in visible if row.key_id in keys]
@@ -387,6 +398,7 @@ class Vault:
                     "records": len(result),
                     "withheld": len(refused),
                     "unreadable": len(visible) - len(result),
+                    "keys_unwrapped": unwrapped,
                 },
             )
         )
@@ -432,9 +444,9 @@ class Vault:
         self._serves(spec, purpose)
         if not isinstance(values, Mapping):
             raise InvalidInput("values must be a mapping of field names to values")
-        for name in values:
-            if purpose not in spec.field(name).purposes:
-                raise PurposeNotAllowed(f"purpose {purpose!r} may not change {collection}.{name}")
+        encode_fields(spec, values, partial=True, purpose=purpose)
+        # the same residency and consent checks as a new write, for the record's subject
+        self._writable_subjects({self.owner(collection, record_id)}, self.schema.purpose(purpose))
         self.rewrite(collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose)
 
     def rewrite(
@@ -463,10 +475,14 @@ class Vault:
                 raise NotFound(f"record {record_id} not found in {collection!r}")
             key = self.keys.data_keys([row.key_id])[row.key_id]
             payload = repack(key, spec, record_id, row.key_id, row.payload, changes)
+            profile = self.profiles.for_region(row.region)
+            deadline = self._deadline(spec, profile, unpack(payload), row.created_at, row.expires_at)
             conn.execute(
                 sa.update(records)
                 .where(records.c.collection == spec.name, records.c.record_id == record_id)
-                .values(payload=payload, version=row.version + 1, updated_at=self.clock.now())
+                .values(
+                    payload=payload, version=row.version + 1, updated_at=self.clock.now(), expires_at=deadline
+                )
             )
             looked_up = [name for name in changes if spec.fields[name].lookup]
             if looked_up:

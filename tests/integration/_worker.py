@@ -1,0 +1,75 @@
+"""Child processes of the integration tests: ``python -m tests.integration._worker TASK CONFIG_JSON``.
+
+Each child opens its own engines and a ``LocalKeyring`` shared through the file system,
+and prints one JSON line with what it did.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.integration import _support
+from tests.integration._work import concurrent_writer
+from veil.crypto import LocalKeyring
+from veil.storage import Database
+from veil.vault import Vault
+
+#: A child never outlives this, even if its parent forgets it.
+MAX_SECONDS = 90
+
+
+def _vault(config: dict[str, Any]) -> Vault:
+    data = Database.from_url(config["data_url"], schema=config["data_schema"])
+    keys = Database.from_url(config["keys_url"], schema=config["keys_schema"], secure_delete=True)
+    return _support.make_vault(data, keys, LocalKeyring.open(Path(config["keyring"])))
+
+
+def _wait_for_go(config: dict[str, Any]) -> None:
+    """Say ready, then start together with the other children when the parent creates the go file."""
+    Path(config["ready"]).touch()
+    _support.wait_for(Path(config["go"]).exists, timeout=60, what="the go file", interval=0.002)
+
+
+def bulk(config: dict[str, Any]) -> dict[str, Any]:
+    """``put_many`` rounds of deterministic records until killed (or MAX_SECONDS)."""
+    vault = _vault(config)
+    subjects = config["subjects"]
+    for subject in range(subjects):
+        vault.add_subject(f"s{subject}", "DE")
+    started, i, rounds = time.monotonic(), 0, 0
+    while time.monotonic() - started < MAX_SECONDS:
+        vault.add_subject(f"round{rounds}", "DE")  # a kill may land between subject row and data key
+        rows = [(f"s{n % subjects}", {"email": f"user{n}@example.org", "age": n, "name": f"name-{n}"})
+                for n in range(i, i + config["per_round"])]
+        vault.put_many("customers", rows, purpose="support")
+        i += len(rows)
+        rounds += 1
+    return {"written": i}
+
+
+def writer(config: dict[str, Any]) -> dict[str, Any]:
+    vault = _vault(config)
+    _wait_for_go(config)
+    return concurrent_writer(vault, config["index"], config["shared"], config["subjects"])
+
+
+def subject(config: dict[str, Any]) -> dict[str, Any]:
+    vault = _vault(config)
+    _wait_for_go(config)
+    return {"key_id": vault.add_subject(config["subject_id"], "DE").key_id}
+
+
+TASKS = {"bulk": bulk, "writer": writer, "subject": subject}
+
+
+def main() -> None:
+    task, config = sys.argv[1], json.loads(sys.argv[2])
+    print(json.dumps(TASKS[task](config)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
