@@ -76,8 +76,20 @@ blind_index = sa.Table(
     sa.Column("field", sa.String(NAME), primary_key=True),
     sa.Column("digest", sa.LargeBinary(32), primary_key=True),
     sa.Column("record_id", sa.String(ID), primary_key=True),
+    sa.Column("key_version", sa.Integer, primary_key=True),
     sa.Column("subject_id", sa.String(ID), nullable=False),
     sa.Index("ix_veil_blind_index_subject", "subject_id"),
+    sa.Index("ix_veil_blind_index_version", "key_version"),
+)
+
+# Which blind-index key version new digests use: each key epoch starts a new one and retires the old,
+# so blind-index rows in old data backups match no guess once their key is destroyed.
+index_versions = sa.Table(
+    "veil_index_versions",
+    DATA_METADATA,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    _at("created_at"),
+    _at("retired_at", nullable=True),
 )
 
 consent_events = sa.Table(

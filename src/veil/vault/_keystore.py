@@ -44,6 +44,8 @@ class EpochReport:
     rewrapped: int
     destroyed_versions: tuple[int, ...]
     seconds: float
+    index_version: int = 0  # the blind-index key version the epoch started (set by the vault)
+    reindexed: int = 0  # records whose blind-index digests it recomputed
 
 
 class _KeyCache:
@@ -89,7 +91,7 @@ class KeyStore:
         self.provider = provider
         self.clock = clock or SystemClock()
         self._cache = _KeyCache(cache_ttl, cache_size)
-        self._index_master: bytes | None = None
+        self._index_masters: dict[int, bytes] = {}
 
     # -- data keys ---------------------------------------------------------------------
 
@@ -192,30 +194,54 @@ class KeyStore:
 
     # -- blind-index keys --------------------------------------------------------------
 
-    def index_key(self, collection: str, field: str) -> bytes:
-        """The HMAC key of one field's blind index, derived from one wrapped master key."""
-        if self._index_master is None:
-            self._index_master = self._index_master_key()
-        return derive_key(self._index_master, f"blind-index/{collection}/{field}")
+    def index_key(self, collection: str, field: str, version: int) -> bytes:
+        """The HMAC key of one field's blind index under index-key ``version`` (one wrapped master each)."""
+        master = self._index_masters.get(version)
+        if master is None:
+            master = self._index_masters[version] = self._index_master(version)
+        return derive_key(master, f"blind-index/{collection}/{field}")
 
-    def _index_master_key(self) -> bytes:
-        context = _INDEX_KEY.encode()
+    def _index_master(self, version: int) -> bytes:
+        name = f"{_INDEX_KEY}/{version}"
         with self.db.read() as conn:
             row = conn.execute(
-                sa.select(index_keys.c.kek_version, index_keys.c.wrapped).where(
-                    index_keys.c.name == _INDEX_KEY
-                )
+                sa.select(index_keys.c.kek_version, index_keys.c.wrapped).where(index_keys.c.name == name)
             ).first()
         if row is None:
-            version = self.provider.current_version()
-            wrapped = wrap_key(self.provider.kek(version), new_key(), context)
+            if self.is_destroyed(name):
+                raise NotFound(
+                    f"blind-index key version {version} was destroyed by a key epoch (data restored from an "
+                    "older backup?): run `veil keys epoch` to re-index"
+                )
+            kek_version = self.provider.current_version()
+            wrapped = wrap_key(self.provider.kek(kek_version), new_key(), name.encode())
             with self.db.write() as conn:
                 conn.execute(
                     insert_ignoring_conflicts(self.db, index_keys),
-                    [{"name": _INDEX_KEY, "kek_version": version, "wrapped": wrapped}],
+                    [{"name": name, "kek_version": kek_version, "wrapped": wrapped}],
                 )
-            return self._index_master_key()  # another worker may have won the insert
-        return unwrap_key(self.provider.kek(row.kek_version), row.wrapped, context)
+            return self._index_master(version)  # another worker may have won the insert
+        return unwrap_key(self.provider.kek(row.kek_version), row.wrapped, name.encode())
+
+    def destroy_index_keys(self, below: int) -> int:
+        """Destroy every blind-index master older than version ``below``; returns how many went."""
+        with self.db.write() as conn:
+            names = [
+                n for n in conn.execute(sa.select(index_keys.c.name)).scalars() if _index_version(n) < below
+            ]
+            if names:
+                conn.execute(sa.delete(index_keys).where(index_keys.c.name.in_(names)))
+                epoch = conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(key_epochs.c.epoch), 0))
+                ).scalar_one()
+                conn.execute(  # never re-created: a restored data backup cannot bring the old digests back
+                    insert_ignoring_conflicts(self.db, destroyed_keys),
+                    [{"key_id": n, "destroyed_at": self.clock.now(), "epoch": epoch} for n in names],
+                )
+        for version in [v for v in self._index_masters if v < below]:
+            del self._index_masters[version]
+        self.db.checkpoint()
+        return len(names)
 
     # -- rotation and epochs -----------------------------------------------------------
 
@@ -333,3 +359,7 @@ def _lock_key_ids(db: Database, conn: Connection, key_ids: set[str]) -> None:
         ),
         {"ids": sorted(key_ids)},
     )
+
+
+def _index_version(name: str) -> int:
+    return int(name.rsplit("/", 1)[1])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from veil.errors import (
 )
 from veil.storage import Database
 from veil.storage.tables import blind_index, records, subjects
-from veil.vault import _artifacts, _lifecycle
+from veil.vault import _artifacts, _blind, _lifecycle
 from veil.vault._artifacts import Artifact
 from veil.vault._consent import ConsentLedger, permits
 from veil.vault._derived import DerivedStore
@@ -35,7 +36,6 @@ from veil.vault._payload import pack, unpack
 from veil.vault._profiles import ProfileSet, RegulationProfile, region_code
 from veil.vault._records import (
     Record,
-    blind_digest,
     encode_fields,
     lookup_field,
     open_fields,
@@ -223,9 +223,11 @@ class Vault:
                     "expires_at": self._deadline(spec, profile, encoded, now, None),
                 }
             )
-            digests += self._digests(spec, record_id, subject_id, encoded)
         with self.data.write() as conn:
             self._check_active(conn, set(people))
+            version = _blind.current_version(self, conn)
+            for row, (_, encoded) in zip(rows, batch, strict=True):
+                digests += _blind.rows(self, spec, row["record_id"], row["subject_id"], encoded, version)
             conn.execute(sa.insert(records), rows)
             if digests:
                 conn.execute(sa.insert(blind_index), digests)
@@ -288,21 +290,6 @@ class Vault:
             known.append(current)
         return min(known) if known else None
 
-    def _digests(
-        self, spec: CollectionSpec, record_id: str, subject_id: str, encoded: Mapping[str, bytes]
-    ) -> list[dict[str, Any]]:
-        return [
-            {
-                "collection": spec.name,
-                "field": name,
-                "record_id": record_id,
-                "subject_id": subject_id,
-                "digest": blind_digest(self.keys.index_key(spec.name, name), spec.fields[name], data),
-            }
-            for name, data in encoded.items()
-            if spec.fields[name].lookup
-        ]
-
     # -- reads -------------------------------------------------------------------------
 
     def get(self, collection: str, record_id: str, *, purpose: str, actor: str = "system") -> Record:
@@ -352,13 +339,17 @@ class Vault:
         target = lookup_field(spec, field)
         if purpose not in target.purposes:
             raise PurposeNotAllowed(f"purpose {purpose!r} may not look up {collection}.{target.name}")
-        digest = blind_digest(
-            self.keys.index_key(spec.name, target.name), target, target.encode(spec.name, value)
-        )
+        encoded = target.encode(spec.name, value)
+        with self.data.read() as conn:
+            versions = _blind.live_versions(conn)  # during an epoch's re-index, old and new both hold rows
+        digests = _blind.lookup_digests(self, spec, target, encoded, versions)
         matches = sa.select(blind_index.c.record_id).where(
             blind_index.c.collection == spec.name,
             blind_index.c.field == target.name,
-            blind_index.c.digest == digest,
+            sa.or_(
+                sa.false(),
+                *(sa.and_(blind_index.c.key_version == v, blind_index.c.digest == d) for v, d in digests),
+            ),
         )
         query = _joined().where(records.c.collection == spec.name, records.c.record_id.in_(matches))
         return self._read(spec, wanted, query, actor, "vault.find")
@@ -493,9 +484,9 @@ class Vault:
                         blind_index.c.field.in_(looked_up),
                     )
                 )
-                fresh = self._digests(
-                    spec, record_id, row.subject_id, {n: encoded[n] for n in looked_up if n in encoded}
-                )
+                version = _blind.current_version(self, conn)
+                kept = {n: encoded[n] for n in looked_up if n in encoded}
+                fresh = _blind.rows(self, spec, record_id, row.subject_id, kept, version)
                 if fresh:
                     conn.execute(sa.insert(blind_index), fresh)
             self.audit.append(
@@ -578,15 +569,24 @@ class Vault:
         self.audit.append(AuditEntry("keys.retire", actor, f"kek:{version}"))
 
     def advance_epoch(self, *, actor: str = "system") -> EpochReport:
-        """Rewrap every live key under a new key-encryption key and destroy the old ones: key-store
-        backups from before this epoch become useless."""
+        """Rewrap every live key under a new key-encryption key and destroy the old ones, then replace the
+        blind-index key: key-store backups and blind-index rows from before this epoch become useless."""
+        started = time.perf_counter()
         report = self.keys.advance_epoch()
+        index_version, reindexed = _blind.rotate(self)
+        report = replace(
+            report, index_version=index_version, reindexed=reindexed, seconds=time.perf_counter() - started
+        )
         self.audit.append(
             AuditEntry(
                 "keys.epoch",
                 actor,
                 f"epoch:{report.epoch}",
-                counts={"data_keys": report.rewrapped, "destroyed_versions": len(report.destroyed_versions)},
+                counts={
+                    "data_keys": report.rewrapped,
+                    "destroyed_versions": len(report.destroyed_versions),
+                    "reindexed": reindexed,
+                },
             )
         )
         return report

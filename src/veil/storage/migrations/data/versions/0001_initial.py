@@ -48,9 +48,17 @@ def upgrade() -> None:
         sa.Column("field", sa.String(64), primary_key=True),
         sa.Column("digest", sa.LargeBinary(32), primary_key=True),
         sa.Column("record_id", sa.String(128), primary_key=True),
+        sa.Column("key_version", sa.Integer, primary_key=True),
         sa.Column("subject_id", sa.String(128), nullable=False),
     )
     op.create_index("ix_veil_blind_index_subject", "veil_blind_index", ["subject_id"])
+    op.create_index("ix_veil_blind_index_version", "veil_blind_index", ["key_version"])
+    op.create_table(
+        "veil_index_versions",
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        _at("created_at"),
+        _at("retired_at", nullable=True),
+    )
     op.create_table(
         "veil_consent_events",
         sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -118,6 +126,7 @@ def downgrade() -> None:
         "veil_artifacts",
         "veil_requests",
         "veil_consent_events",
+        "veil_index_versions",
         "veil_blind_index",
         "veil_records",
         "veil_subjects",
