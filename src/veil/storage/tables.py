@@ -167,7 +167,6 @@ data_keys = sa.Table(
     sa.Column("kek_version", sa.Integer, nullable=False),
     sa.Column("wrapped", sa.LargeBinary, nullable=False),
     _at("created_at"),
-    sa.Index("ix_veil_data_keys_kek", "kek_version"),
 )
 
 index_keys = sa.Table(

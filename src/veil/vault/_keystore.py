@@ -25,7 +25,7 @@ from veil.storage.tables import data_keys, destroyed_keys, index_keys, key_epoch
 from veil.vault._sql import insert_ignoring_conflicts
 
 #: Keys rewrapped per transaction during rotation: bounded memory, resumable after a crash.
-REWRAP_BATCH = 20_000
+REWRAP_BATCH = 50_000
 _INDEX_KEY = "blind-index"
 
 
@@ -92,6 +92,7 @@ class KeyStore:
         self.clock = clock or SystemClock()
         self._cache = _KeyCache(cache_ttl, cache_size)
         self._index_masters: dict[int, bytes] = {}
+        self._index_keys: dict[tuple[int, str, str], bytes] = {}
 
     # -- data keys ---------------------------------------------------------------------
 
@@ -196,10 +197,16 @@ class KeyStore:
 
     def index_key(self, collection: str, field: str, version: int) -> bytes:
         """The HMAC key of one field's blind index under index-key ``version`` (one wrapped master each)."""
+        cached = self._index_keys.get((version, collection, field))
+        if cached is not None:
+            return cached
         master = self._index_masters.get(version)
         if master is None:
             master = self._index_masters[version] = self._index_master(version)
-        return derive_key(master, f"blind-index/{collection}/{field}")
+        key = self._index_keys[(version, collection, field)] = derive_key(
+            master, f"blind-index/{collection}/{field}"
+        )
+        return key
 
     def _index_master(self, version: int) -> bytes:
         name = f"{_INDEX_KEY}/{version}"
@@ -240,6 +247,7 @@ class KeyStore:
                 )
         for version in [v for v in self._index_masters if v < below]:
             del self._index_masters[version]
+        self._index_keys = {k: v for k, v in self._index_keys.items() if k[0] >= below}
         self.db.checkpoint()
         return len(names)
 
@@ -264,25 +272,31 @@ class KeyStore:
                 ).all()
                 if not rows:
                     break
-                updates = [
-                    {
-                        "k": key_id,
-                        "v": version,
-                        "w": wrap_key(
-                            kek, unwrap_key(self.provider.kek(old), wrapped, key_id.encode()), key_id.encode()
-                        ),
-                    }
+                keks = {old: self.provider.kek(old) for old in {row.kek_version for row in rows}}
+                rewrapped = [
+                    (key_id, wrap_key(kek, unwrap_key(keks[old], wrapped, key_id.encode()), key_id.encode()))
                     for key_id, old, wrapped in rows
                 ]
-                conn.execute(
-                    sa.update(data_keys)
-                    .where(data_keys.c.key_id == sa.bindparam("k"))
-                    .values(kek_version=sa.bindparam("v"), wrapped=sa.bindparam("w")),
-                    updates,
-                )
+                self._store_rewrapped(conn, version, rewrapped)
                 data_count += len(rows)
         index_count = self._rewrap_index_keys(version, kek)
         return RewrapReport(version, data_count, index_count, time.perf_counter() - started)
+
+    def _store_rewrapped(self, conn: Connection, version: int, rewrapped: list[tuple[str, bytes]]) -> None:
+        """One round trip per batch: SQLAlchemy's per-row executemany is most of an epoch's time otherwise."""
+        if self.db.is_sqlite:
+            conn.exec_driver_sql(
+                "UPDATE veil_data_keys SET kek_version = ?, wrapped = ? WHERE key_id = ?",
+                [(version, wrapped, key_id) for key_id, wrapped in rewrapped],
+            )
+            return
+        conn.execute(
+            sa.text(
+                "UPDATE veil_data_keys AS d SET kek_version = :v, wrapped = u.w "
+                "FROM unnest(CAST(:k AS text[]), CAST(:w AS bytea[])) AS u(k, w) WHERE d.key_id = u.k"
+            ),
+            {"v": version, "k": [k for k, _ in rewrapped], "w": [w for _, w in rewrapped]},
+        )
 
     def _rewrap_index_keys(self, version: int, kek: Aead) -> int:
         with self.db.write() as conn:

@@ -47,8 +47,8 @@ from veil.vault._sql import insert_ignoring_conflicts, locked
 
 #: Records written per transaction by ``put_many``.
 WRITE_BATCH = 1000
-#: Subject ids per ``IN (...)`` list (SQLite caps bound parameters).
-ID_CHUNK = 900
+#: Subject ids per ``IN (...)`` list (SQLite caps bound parameters at 32,766).
+ID_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,35 +199,37 @@ class Vault:
     def _write(
         self, spec: CollectionSpec, purpose: Purpose, batch: list[tuple[str, dict[str, bytes]]], actor: str
     ) -> list[str]:
-        people = self._writable_subjects({s for s, _ in batch}, purpose)
-        keys, unwrapped = self.keys.open_keys({p.key_id for p, _ in people.values()}, create=True)
-        if len(keys) < len(people):
-            raise IntegrityError("a subject's data key is missing: the subject was erased meanwhile")
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
         digests: list[dict[str, Any]] = []
-        for subject_id, encoded in batch:
-            subject, profile = people[subject_id]
-            record_id = new_record_id()
-            sealed = seal_fields(keys[subject.key_id], spec.name, record_id, subject.key_id, encoded)
-            rows.append(
-                {
-                    "collection": spec.name,
-                    "record_id": record_id,
-                    "subject_id": subject_id,
-                    "key_id": subject.key_id,
-                    "payload": pack(sealed),
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "expires_at": self._deadline(spec, profile, encoded, now, None),
-                }
-            )
-        with self.data.write() as conn:
-            self._check_active(conn, set(people))
+        deadlines: dict[tuple[str, tuple[str, ...]], datetime | None] = {}
+        with self.data.write() as conn:  # subjects share-locked from check to insert: no erasure slips in
+            people = self._writable_subjects(conn, {s for s, _ in batch}, purpose, lock=True)
+            keys, unwrapped = self.keys.open_keys({p.key_id for p, _ in people.values()}, create=True)
+            if len(keys) < len(people):
+                raise IntegrityError("a subject's data key is missing: the subject was erased meanwhile")
             version = _blind.current_version(self, conn)
-            for row, (_, encoded) in zip(rows, batch, strict=True):
-                digests += _blind.rows(self, spec, row["record_id"], row["subject_id"], encoded, version)
+            for subject_id, encoded in batch:
+                subject, profile = people[subject_id]
+                record_id = new_record_id()
+                sealed = seal_fields(keys[subject.key_id], spec.name, record_id, subject.key_id, encoded)
+                shape = (profile.id, tuple(encoded))
+                if shape not in deadlines:
+                    deadlines[shape] = self._deadline(spec, profile, encoded, now, None)
+                rows.append(
+                    {
+                        "collection": spec.name,
+                        "record_id": record_id,
+                        "subject_id": subject_id,
+                        "key_id": subject.key_id,
+                        "payload": pack(sealed),
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                        "expires_at": deadlines[shape],
+                    }
+                )
+                digests += _blind.rows(self, spec, record_id, subject_id, encoded, version)
             conn.execute(sa.insert(records), rows)
             if digests:
                 conn.execute(sa.insert(blind_index), digests)
@@ -244,35 +246,27 @@ class Vault:
         return [row["record_id"] for row in rows]
 
     def _writable_subjects(
-        self, subject_ids: set[str], purpose: Purpose
+        self, conn: Connection, subject_ids: set[str], purpose: Purpose, *, lock: bool = False
     ) -> dict[str, tuple[Subject, RegulationProfile]]:
-        with self.data.read() as conn:
-            found = _subjects(conn, subject_ids)
-            standing = self.consent.standing(purpose.name, subject_ids, conn=conn)
+        """Registered, active subjects this store may hold, whose consent covers ``purpose``."""
+        found = _subjects(conn, subject_ids, lock=self.data if lock else None)
         if len(found) != len(subject_ids):
             raise NotFound(
                 f"{len(subject_ids) - len(found)} subject(s) are not registered: add_subject first"
             )
-        people = {}
-        for subject in found.values():
-            profile = self.profile_for(subject.region)
-            if not permits(
-                profile.consent_model(purpose.kind, purpose.legal_basis), standing.get(subject.subject_id)
-            ):
+        if any(subject.state != "active" for subject in found.values()):
+            raise IntegrityError("a subject is being erased; nothing was stored")
+        profiles = {s.subject_id: self.profile_for(s.region) for s in found.values()}
+        models = {s: p.consent_model(purpose.kind, purpose.legal_basis) for s, p in profiles.items()}
+        asked = [s for s, model in models.items() if model != "none"]
+        standing = self.consent.standing(purpose.name, asked, conn=conn) if asked else {}
+        for subject_id, model in models.items():
+            if not permits(model, standing.get(subject_id)):
                 raise ConsentMissing(
-                    f"subject {subject.subject_id} has no current consent for purpose "
-                    f"{purpose.name!r} under {profile.name}"
+                    f"subject {subject_id} has no current consent for purpose "
+                    f"{purpose.name!r} under {profiles[subject_id].name}"
                 )
-            people[subject.subject_id] = (subject, profile)
-        return people
-
-    def _check_active(self, conn: Connection, subject_ids: set[str]) -> None:
-        query = sa.select(subjects.c.subject_id).where(
-            subjects.c.subject_id.in_(subject_ids), subjects.c.state == "active"
-        )
-        active = conn.execute(locked(self.data, query, shared=True)).scalars().all()
-        if len(active) != len(subject_ids):
-            raise IntegrityError("a subject was erased while this write was prepared; nothing was stored")
+        return {s: (found[s], profiles[s]) for s in found}
 
     def _deadline(
         self,
@@ -437,7 +431,8 @@ class Vault:
             raise InvalidInput("values must be a mapping of field names to values")
         encode_fields(spec, values, partial=True, purpose=purpose)
         # the same residency and consent checks as a new write, for the record's subject
-        self._writable_subjects({self.owner(collection, record_id)}, self.schema.purpose(purpose))
+        with self.data.read() as conn:
+            self._writable_subjects(conn, {self.owner(collection, record_id)}, self.schema.purpose(purpose))
         self.rewrite(collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose)
 
     def rewrite(
@@ -621,13 +616,13 @@ def _subject(conn: Connection, subject_id: str) -> Subject:
     return Subject(row.subject_id, row.region, row.state, row.key_id, row.created_at)
 
 
-def _subjects(conn: Connection, subject_ids: set[str]) -> dict[str, Subject]:
+def _subjects(conn: Connection, subject_ids: set[str], *, lock: Database | None = None) -> dict[str, Subject]:
+    """Subjects by id; ``lock``: share-locked on that (PostgreSQL) database until the transaction ends."""
     ordered = sorted(subject_ids)
     found: dict[str, Subject] = {}
     for start in range(0, len(ordered), ID_CHUNK):
-        rows = conn.execute(
-            sa.select(subjects).where(subjects.c.subject_id.in_(ordered[start : start + ID_CHUNK]))
-        )
+        query = sa.select(subjects).where(subjects.c.subject_id.in_(ordered[start : start + ID_CHUNK]))
+        rows = conn.execute(locked(lock, query, shared=True) if lock is not None else query)
         found.update(
             {r.subject_id: Subject(r.subject_id, r.region, r.state, r.key_id, r.created_at) for r in rows}
         )

@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("wrapped", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_veil_data_keys_kek", "veil_data_keys", ["kek_version"])
     op.create_table(
         "veil_index_keys",
         sa.Column("name", sa.String(64), primary_key=True),
