@@ -167,6 +167,8 @@ data_keys = sa.Table(
     sa.Column("kek_version", sa.Integer, nullable=False),
     sa.Column("wrapped", sa.LargeBinary, nullable=False),
     _at("created_at"),
+    # half-empty pages let an epoch rewrite every wrapped key in place (HOT updates), twice as fast
+    postgresql_with={"fillfactor": 50},
 )
 
 index_keys = sa.Table(

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("kek_version", sa.Integer, nullable=False),
         sa.Column("wrapped", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        postgresql_with={"fillfactor": 50},
     )
     op.create_table(
         "veil_index_keys",
