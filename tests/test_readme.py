@@ -67,3 +67,14 @@ def test_quick_start_redaction_leaves_no_planted_value() -> None:
     planted = [sample[f.start:f.end] for f in library.detect(sample)]
     assert planted, "the sample must contain personal data"
     assert not [value for value in planted if value in result.stdout]
+
+
+def test_shell_examples_of_the_vault_run_in_a_new_project(tmp_path: Path) -> None:
+    veil = Path(sys.executable).parent / "veil"
+    (block,) = _blocks("shell")
+    for line in block.strip().splitlines():
+        result = subprocess.run([str(veil), *shlex.split(line)[1:]], cwd=tmp_path, capture_output=True,
+                                text=True, timeout=120, check=False)
+        assert result.returncode == 0, (line, result.stderr)
+        assert result.stdout.strip(), line
+        assert "ana@example.org" not in result.stdout + result.stderr  # values never echoed

@@ -69,7 +69,9 @@ app = typer.Typer(
 
 @app.callback()
 def _root() -> None:
-    """Veil: find and redact personal data and secrets in text and datasets.
+    """Veil: find and redact personal data and secrets, and keep personal data in an encrypted vault.
+
+    Start a project with `veil init`; then `veil vault`, `veil dsr`, `veil keys` and `veil retention`.
 
     Exit status: 0 ok (nothing found), 1 findings found or a failure, 2 a usage error.
     """
