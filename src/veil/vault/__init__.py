@@ -19,8 +19,9 @@ from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
 from veil.vault._profiles import ProfileSet, RegulationProfile, load_profile, shipped_profiles
 from veil.vault._records import Record
 from veil.vault._schema import CollectionSpec, FieldSpec, FieldType, Purpose, VaultSchema
+from veil.vault._subjects import Subject
 from veil.vault._taxonomy import Category, ConsentModel, LegalBasis, RequestKind
-from veil.vault._vault import Subject, Vault
+from veil.vault._vault import Vault
 
 __all__ = [
     "Artifact",

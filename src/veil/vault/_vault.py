@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,39 +25,28 @@ from veil.errors import (
 )
 from veil.storage import Database
 from veil.storage.tables import blind_index, records, subjects
-from veil.vault import _artifacts, _blind, _lifecycle
+from veil.vault import _artifacts, _blind, _changes, _lifecycle
 from veil.vault._artifacts import Artifact
 from veil.vault._consent import ConsentLedger, permits
 from veil.vault._derived import DerivedStore
 from veil.vault._ids import check_id, new_key_id, new_record_id
 from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
 from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
-from veil.vault._payload import pack, unpack
+from veil.vault._payload import pack
 from veil.vault._profiles import ProfileSet, RegulationProfile, region_code
 from veil.vault._records import (
     Record,
     encode_fields,
     lookup_field,
     open_fields,
-    repack,
     seal_fields,
 )
 from veil.vault._schema import CollectionSpec, FieldSpec, Purpose, VaultSchema
-from veil.vault._sql import insert_ignoring_conflicts, locked
+from veil.vault._sql import insert_ignoring_conflicts
+from veil.vault._subjects import Subject, joined_records, subject_row, subject_rows
 
 #: Records written per transaction by ``put_many``.
 WRITE_BATCH = 1000
-#: Subject ids per ``IN (...)`` list (SQLite caps bound parameters at 32,766).
-ID_CHUNK = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    subject_id: str
-    region: str
-    state: str
-    key_id: str
-    created_at: datetime
 
 
 class Vault:
@@ -119,7 +108,7 @@ class Vault:
                     }
                 ],
             )
-            subject = _subject(conn, subject_id)
+            subject = subject_row(conn, subject_id)
             if subject.region != region:
                 raise InvalidInput(f"subject {subject_id} is registered in another region")
             self.audit.append(AuditEntry("subject.add", actor, f"subject:{subject_id}"), conn=conn)
@@ -129,7 +118,7 @@ class Vault:
     def subject(self, subject_id: str) -> Subject:
         check_id("subject", subject_id)
         with self.data.read() as conn:
-            return _subject(conn, subject_id)
+            return subject_row(conn, subject_id)
 
     def owner(self, collection: str, record_id: str) -> str:
         """The subject a record belongs to (NotFound if there is no such record)."""
@@ -249,7 +238,7 @@ class Vault:
         self, conn: Connection, subject_ids: set[str], purpose: Purpose, *, lock: bool = False
     ) -> dict[str, tuple[Subject, RegulationProfile]]:
         """Registered, active subjects this store may hold, whose consent covers ``purpose``."""
-        found = _subjects(conn, subject_ids, lock=self.data if lock else None)
+        found = subject_rows(conn, subject_ids, lock=self.data if lock else None)
         if len(found) != len(subject_ids):
             raise NotFound(
                 f"{len(subject_ids) - len(found)} subject(s) are not registered: add_subject first"
@@ -307,7 +296,7 @@ class Vault:
         spec = self.schema.collection(collection)
         wanted = self._serves(spec, purpose)
         ids = [check_id("record", r) for r in record_ids]
-        query = _joined().where(records.c.collection == spec.name, records.c.record_id.in_(ids))
+        query = joined_records().where(records.c.collection == spec.name, records.c.record_id.in_(ids))
         return self._read(spec, wanted, query, actor, "vault.get", strict=strict)
 
     def records(
@@ -316,7 +305,7 @@ class Vault:
         """Every record of a collection (or of one subject) that ``purpose`` may see."""
         spec = self.schema.collection(collection)
         wanted = self._serves(spec, purpose)
-        query = _joined().where(records.c.collection == spec.name)
+        query = joined_records().where(records.c.collection == spec.name)
         if subject_id is not None:
             query = query.where(records.c.subject_id == check_id("subject", subject_id))
         return self._read(
@@ -345,7 +334,7 @@ class Vault:
                 *(sa.and_(blind_index.c.key_version == v, blind_index.c.digest == d) for v, d in digests),
             ),
         )
-        query = _joined().where(records.c.collection == spec.name, records.c.record_id.in_(matches))
+        query = joined_records().where(records.c.collection == spec.name, records.c.record_id.in_(matches))
         return self._read(spec, wanted, query, actor, "vault.find")
 
     def _read(
@@ -445,56 +434,11 @@ class Vault:
         request_id: str | None,
         purpose: str | None = None,
     ) -> None:
-        """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes."""
-        spec = self.schema.collection(collection)
-        check_id("record", record_id)
-        encoded = encode_fields(spec, values, partial=True)
-        changes: dict[str, bytes | None] = {name: encoded.get(name) for name in values}
-        with self.data.write() as conn:
-            row = conn.execute(
-                locked(
-                    self.data,
-                    _joined().where(records.c.collection == spec.name, records.c.record_id == record_id),
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"record {record_id} not found in {collection!r}")
-            key = self.keys.data_keys([row.key_id])[row.key_id]
-            payload = repack(key, spec, record_id, row.key_id, row.payload, changes)
-            profile = self.profiles.for_region(row.region)
-            deadline = self._deadline(spec, profile, unpack(payload), row.created_at, row.expires_at)
-            conn.execute(
-                sa.update(records)
-                .where(records.c.collection == spec.name, records.c.record_id == record_id)
-                .values(
-                    payload=payload, version=row.version + 1, updated_at=self.clock.now(), expires_at=deadline
-                )
-            )
-            looked_up = [name for name in changes if spec.fields[name].lookup]
-            if looked_up:
-                conn.execute(
-                    sa.delete(blind_index).where(
-                        blind_index.c.collection == spec.name,
-                        blind_index.c.record_id == record_id,
-                        blind_index.c.field.in_(looked_up),
-                    )
-                )
-                version = _blind.current_version(self, conn)
-                kept = {n: encoded[n] for n in looked_up if n in encoded}
-                fresh = _blind.rows(self, spec, record_id, row.subject_id, kept, version)
-                if fresh:
-                    conn.execute(sa.insert(blind_index), fresh)
-            self.audit.append(
-                AuditEntry(
-                    "vault.update",
-                    actor,
-                    f"collection:{spec.name}",
-                    purpose=purpose,
-                    request_id=request_id,
-                    counts={"fields": len(changes)},
-                ),
-                conn=conn,
-            )
+        """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes; no
+        purpose check (data subject requests rectify any field)."""
+        _changes.rewrite(
+            self, collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose
+        )
 
     # -- lifecycle (see _lifecycle) --------------------------------------------------
 
@@ -587,43 +531,5 @@ class Vault:
         return report
 
     def delete(self, collection: str, record_id: str, *, actor: str = "system") -> None:
-        spec = self.schema.collection(collection)
-        check_id("record", record_id)
-        with self.data.write() as conn:
-            gone = conn.execute(
-                sa.delete(records).where(records.c.collection == spec.name, records.c.record_id == record_id)
-            ).rowcount
-            if not gone:
-                raise NotFound(f"record {record_id} not found in {collection!r}")
-            conn.execute(
-                sa.delete(blind_index).where(
-                    blind_index.c.collection == spec.name, blind_index.c.record_id == record_id
-                )
-            )
-            self.audit.append(
-                AuditEntry("vault.delete", actor, f"collection:{spec.name}", counts={"records": 1}), conn=conn
-            )
-
-
-def _joined() -> sa.Select[Any]:
-    return sa.select(records, subjects.c.region).join(subjects, subjects.c.subject_id == records.c.subject_id)
-
-
-def _subject(conn: Connection, subject_id: str) -> Subject:
-    row = conn.execute(sa.select(subjects).where(subjects.c.subject_id == subject_id)).first()
-    if row is None:
-        raise NotFound(f"subject {subject_id} not found")
-    return Subject(row.subject_id, row.region, row.state, row.key_id, row.created_at)
-
-
-def _subjects(conn: Connection, subject_ids: set[str], *, lock: Database | None = None) -> dict[str, Subject]:
-    """Subjects by id; ``lock``: share-locked on that (PostgreSQL) database until the transaction ends."""
-    ordered = sorted(subject_ids)
-    found: dict[str, Subject] = {}
-    for start in range(0, len(ordered), ID_CHUNK):
-        query = sa.select(subjects).where(subjects.c.subject_id.in_(ordered[start : start + ID_CHUNK]))
-        rows = conn.execute(locked(lock, query, shared=True) if lock is not None else query)
-        found.update(
-            {r.subject_id: Subject(r.subject_id, r.region, r.state, r.key_id, r.created_at) for r in rows}
-        )
-    return found
+        """Remove one record and its blind-index rows."""
+        _changes.delete(self, collection, record_id, actor=actor)
