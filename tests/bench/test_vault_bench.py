@@ -82,3 +82,13 @@ def test_docs_section_is_appended_once(quick: dict) -> None:
 def test_quick_run_leaves_the_published_results_alone(quick: dict) -> None:
     after = PUBLISHED.read_bytes() if PUBLISHED.exists() else None
     assert after == quick["published_before"]
+
+
+def test_detection_benchmark_regeneration_keeps_the_vault_section(tmp_path: Path) -> None:
+    from bench.run import _kept_sections
+
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Detection\n\nold table\n\n## Vault\n\nvault table\n", encoding="utf-8")
+    assert _kept_sections(docs) == "\n## Vault\n\nvault table\n"
+    docs.write_text("# Detection\n\nold table\n", encoding="utf-8")
+    assert _kept_sections(docs) == ""
