@@ -54,19 +54,18 @@ def _unb64(text: object) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-class InMemoryKeyProvider:
-    """KEKs that live and die with the process: for tests and throwaway vaults."""
+class _KekTable:
+    """KEKs held in memory by version, the highest current, and a signing key."""
 
-    def __init__(self) -> None:
-        self._keks = {1: Aead(new_key())}
-        self._last = 1
-        self._signer = Ed25519Signer.generate()
+    _keks: dict[int, Aead]
+    _current: int
+    _signer: Ed25519Signer
 
     def __repr__(self) -> str:
-        return f"InMemoryKeyProvider(current={self._last}, versions={self.versions()})"
+        return f"{type(self).__name__}(current={self._current}, versions={self.versions()})"
 
     def current_version(self) -> int:
-        return self._last
+        return self._current
 
     def versions(self) -> list[int]:
         return sorted(self._keks)
@@ -76,19 +75,28 @@ class InMemoryKeyProvider:
             raise _unavailable(version)
         return self._keks[version]
 
+    def signer(self) -> Ed25519Signer:
+        return self._signer
+
+
+class InMemoryKeyProvider(_KekTable):
+    """KEKs that live and die with the process: for tests and throwaway vaults."""
+
+    def __init__(self) -> None:
+        self._keks = {1: Aead(new_key())}
+        self._current = 1
+        self._signer = Ed25519Signer.generate()
+
     def create_version(self) -> int:
-        self._last += 1
-        self._keks[self._last] = Aead(new_key())
-        return self._last
+        self._current += 1
+        self._keks[self._current] = Aead(new_key())
+        return self._current
 
     def destroy_version(self, version: int) -> None:
-        if version == self._last:
+        if version == self._current:
             raise IntegrityError(f"key-encryption key version {version} is current: rotate first")
         if self._keks.pop(version, None) is None:
             raise _unavailable(version)
-
-    def signer(self) -> Ed25519Signer:
-        return self._signer
 
 
 def _env_keys(value: str) -> dict[int, bytes]:
@@ -110,7 +118,7 @@ def _env_keys(value: str) -> dict[int, bytes]:
     return keys
 
 
-class EnvKeyProvider:
+class EnvKeyProvider(_KekTable):
     """KEKs given by the environment (``VEIL_KEK``), as parsed by config; the highest version is current.
 
     Without ``signing_seed`` the signing key is derived from the current KEK, so it
@@ -132,28 +140,11 @@ class EnvKeyProvider:
                 raise ConfigError("VEIL_SIGNING_SEED must be the base64 of 32 bytes")
         self._signer = Ed25519Signer(seed)
 
-    def __repr__(self) -> str:
-        return f"EnvKeyProvider(current={self._current}, versions={self.versions()})"
-
-    def current_version(self) -> int:
-        return self._current
-
-    def versions(self) -> list[int]:
-        return sorted(self._keks)
-
-    def kek(self, version: int) -> Aead:
-        if version not in self._keks:
-            raise _unavailable(version)
-        return self._keks[version]
-
     def create_version(self) -> int:
         raise ConfigError(_ENV_ROTATION)
 
     def destroy_version(self, version: int) -> None:
         raise ConfigError(_ENV_ROTATION)
-
-    def signer(self) -> Ed25519Signer:
-        return self._signer
 
 
 def generate_env_key(version: int = 1) -> str:
