@@ -49,7 +49,12 @@ class EpochReport:
 
 
 class _KeyCache:
-    """Unwrapped data keys for a short while (bounded), so hot subjects skip the key store."""
+    """Unwrapped data keys for a short while (bounded), so hot subjects skip the key store.
+
+    Its time is the process's monotonic clock, not the injected one: the TTL bounds how long
+    another worker's erasure can go unseen here, a property of the process, not a business rule.
+    Erasure in this process evicts at once; ``cache_ttl=timedelta(0)`` turns the cache off.
+    """
 
     def __init__(self, ttl: timedelta, size: int) -> None:
         self._ttl = ttl.total_seconds()
