@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from veil.errors import InvalidInput, NotFound
-from veil.storage import Database
 from veil.storage.tables import artifact_subjects, artifacts
 from veil.vault._ids import check_id
 
@@ -37,7 +36,6 @@ class Artifact:
 
 
 def register(
-    db: Database,
     conn: Connection,
     *,
     kind: str,

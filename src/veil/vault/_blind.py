@@ -8,7 +8,7 @@ key: blind-index rows in data backups from before the epoch then match no guess.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -37,7 +37,7 @@ def current_version(vault: Vault, conn: Connection) -> int:
             [{"version": 1, "created_at": vault.clock.now()}],
         )
         return 1
-    return int(cast(int, version))
+    return int(version)
 
 
 def live_versions(conn: Connection) -> list[int]:
@@ -92,7 +92,7 @@ def rotate(vault: Vault) -> tuple[int, int]:
         newest = conn.execute(sa.select(sa.func.max(index_versions.c.version))).scalar()
         version = int(newest or 0) + 1
         conn.execute(sa.insert(index_versions).values(version=version, created_at=vault.clock.now()))
-    vault.keys.index_key("-", "-", version)  # create its master now, under the current key-encryption key
+    vault.keys.ensure_index_master(version)  # made now, under the current key-encryption key
     done = 0
     while True:
         with vault.data.write() as conn:

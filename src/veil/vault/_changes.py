@@ -30,11 +30,14 @@ def rewrite(
     actor: str,
     request_id: str | None,
     purpose: str | None = None,
+    encoded: dict[str, bytes] | None = None,
 ) -> None:
-    """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes."""
+    """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes.
+    ``encoded``: ``values`` already checked and encoded (free text redacted once, not twice)."""
     spec = vault.schema.collection(collection)
     check_id("record", record_id)
-    encoded = encode_fields(spec, values, partial=True)
+    if encoded is None:
+        encoded = encode_fields(spec, values, partial=True)
     changes: dict[str, bytes | None] = {name: encoded.get(name) for name in values}
     with vault.data.write() as conn:
         row = conn.execute(

@@ -174,16 +174,17 @@ class KeyStore:
         with self.db.write() as conn:
             _lock_key_ids(self.db, conn, {key_id})
             conn.execute(sa.delete(data_keys).where(data_keys.c.key_id == key_id))
-            # read after the delete: an epoch begun earlier may hold a rewrapped copy, a later one cannot
-            epoch = int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(key_epochs.c.epoch), 0))).scalar_one()
-            )
-            conn.execute(
-                insert_ignoring_conflicts(self.db, destroyed_keys),
-                [{"key_id": key_id, "destroyed_at": self.clock.now(), "epoch": epoch}],
-            )
+            # recorded after the delete: an epoch begun earlier may hold a rewrapped copy, a later one cannot
+            epoch = self._record_destroyed(conn, [key_id])
         self.db.checkpoint()  # the WAL must not keep a copy of the destroyed page
         self._cache.evict(key_id)  # a concurrent reader may have cached it meanwhile
+        return epoch
+
+    def _record_destroyed(self, conn: Connection, key_ids: list[str]) -> int:
+        """Remember destroyed key ids (never to be created again) with the epoch they went in."""
+        epoch = _epoch(conn)
+        rows = [{"key_id": k, "destroyed_at": self.clock.now(), "epoch": epoch} for k in key_ids]
+        conn.execute(insert_ignoring_conflicts(self.db, destroyed_keys), rows)
         return epoch
 
     def is_destroyed(self, key_id: str) -> bool:
@@ -205,9 +206,8 @@ class KeyStore:
         cached = self._index_keys.get((version, collection, field))
         if cached is not None:
             return cached
-        master = self._index_masters.get(version)
-        if master is None:
-            master = self._index_masters[version] = self._index_master(version)
+        self.ensure_index_master(version)
+        master = self._index_masters[version]
         key = self._index_keys[(version, collection, field)] = derive_key(
             master, f"blind-index/{collection}/{field}"
         )
@@ -235,6 +235,11 @@ class KeyStore:
             return self._index_master(version)  # another worker may have won the insert
         return unwrap_key(self.provider.kek(row.kek_version), row.wrapped, name.encode())
 
+    def ensure_index_master(self, version: int) -> None:
+        """Create (or load) the blind-index master of ``version`` ahead of its first use."""
+        if version not in self._index_masters:
+            self._index_masters[version] = self._index_master(version)
+
     def destroy_index_keys(self, below: int) -> int:
         """Destroy every blind-index master older than version ``below``; returns how many went."""
         with self.db.write() as conn:
@@ -243,13 +248,7 @@ class KeyStore:
             ]
             if names:
                 conn.execute(sa.delete(index_keys).where(index_keys.c.name.in_(names)))
-                epoch = conn.execute(
-                    sa.select(sa.func.coalesce(sa.func.max(key_epochs.c.epoch), 0))
-                ).scalar_one()
-                conn.execute(  # never re-created: a restored data backup cannot bring the old digests back
-                    insert_ignoring_conflicts(self.db, destroyed_keys),
-                    [{"key_id": n, "destroyed_at": self.clock.now(), "epoch": epoch} for n in names],
-                )
+                self._record_destroyed(conn, names)  # never re-created: old backups' digests stay dead
         for version in [v for v in self._index_masters if v < below]:
             del self._index_masters[version]
         self._index_keys = {k: v for k, v in self._index_keys.items() if k[0] >= below}
@@ -348,8 +347,7 @@ class KeyStore:
 
     def current_epoch(self) -> int:
         with self.db.read() as conn:
-            epoch = conn.execute(sa.select(sa.func.max(key_epochs.c.epoch))).scalar_one()
-        return int(epoch or 0)
+            return _epoch(conn)
 
     def advance_epoch(self) -> EpochReport:
         """Rewrap every live key under a new key-encryption key and destroy all older versions."""
@@ -392,3 +390,8 @@ def _lock_key_ids(db: Database, conn: Connection, key_ids: set[str]) -> None:
 
 def _index_version(name: str) -> int:
     return int(name.rsplit("/", 1)[1])
+
+
+def _epoch(conn: Connection) -> int:
+    """The latest key epoch (0 before the first)."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(key_epochs.c.epoch), 0))).scalar_one())

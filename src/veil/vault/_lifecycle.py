@@ -226,7 +226,6 @@ def export_dataset(vault: Vault, collection: str, *, purpose: str, name: str, ac
     content_hash = digest.hexdigest()
     with vault.data.write() as conn:
         artifact_id = _artifacts.register(
-            vault.data,
             conn,
             kind="dataset",
             name=name,
@@ -253,7 +252,6 @@ def register_artifact(
 ) -> str:
     with vault.data.write() as conn:
         artifact_id = _artifacts.register(
-            vault.data,
             conn,
             kind=kind,
             name=name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -15,9 +17,10 @@ def insert_ignoring_conflicts(db: Database, table: sa.Table) -> sa.Insert:
     return postgresql.insert(table).on_conflict_do_nothing()
 
 
-def locked(
-    db: Database, query: sa.Select[tuple[object, ...]], *, shared: bool = False
-) -> sa.Select[tuple[object, ...]]:
+Query = TypeVar("Query", bound=sa.Select[Any])
+
+
+def locked(db: Database, query: Query, *, shared: bool = False) -> Query:
     """Row locks on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database's write lock."""
     if db.is_sqlite:
         return query

@@ -44,6 +44,7 @@ from veil.vault._records import (
 from veil.vault._schema import CollectionSpec, FieldSpec, Purpose, VaultSchema
 from veil.vault._sql import insert_ignoring_conflicts
 from veil.vault._subjects import Subject, joined_records, subject_row, subject_rows
+from veil.vault._taxonomy import ConsentModel
 
 #: Records written per transaction by ``put_many``.
 WRITE_BATCH = 1000
@@ -247,7 +248,7 @@ class Vault:
             raise IntegrityError("a subject is being erased; nothing was stored")
         profiles = {s.subject_id: self.profile_for(s.region) for s in found.values()}
         models = {s: p.consent_model(purpose.kind, purpose.legal_basis) for s, p in profiles.items()}
-        asked = [s for s, model in models.items() if model != "none"]
+        asked = [s for s, model in models.items() if model is not ConsentModel.NONE]
         standing = self.consent.standing(purpose.name, asked, conn=conn) if asked else {}
         for subject_id, model in models.items():
             if not permits(model, standing.get(subject_id)):
@@ -384,7 +385,7 @@ class Vault:
             for s, region in people
         }
         standing = self.consent.standing(
-            purpose.name, [s for s, m in models.items() if m != "none"], conn=conn
+            purpose.name, [s for s, m in models.items() if m is not ConsentModel.NONE], conn=conn
         )
         return {s for s, model in models.items() if permits(model, standing.get(s))}
 
@@ -418,11 +419,20 @@ class Vault:
         self._serves(spec, purpose)
         if not isinstance(values, Mapping):
             raise InvalidInput("values must be a mapping of field names to values")
-        encode_fields(spec, values, partial=True, purpose=purpose)
+        encoded = encode_fields(spec, values, partial=True, purpose=purpose)
         # the same residency and consent checks as a new write, for the record's subject
         with self.data.read() as conn:
             self._writable_subjects(conn, {self.owner(collection, record_id)}, self.schema.purpose(purpose))
-        self.rewrite(collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose)
+        _changes.rewrite(
+            self,
+            collection,
+            record_id,
+            values,
+            actor=actor,
+            request_id=request_id,
+            purpose=purpose,
+            encoded=encoded,
+        )
 
     def rewrite(
         self,
