@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from _docs import replace_section
+
 HEADING = "## Vault"
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 AEAD_TARGET = 300_000
@@ -247,13 +249,5 @@ def render_section(results: dict[str, Any]) -> str:
 
 
 def write_docs(path: Path, section: str) -> None:
-    """Append the section, or replace the one a previous run appended (everything from its heading on)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    marker = f"\n{HEADING}\n"
-    at = text.find(marker)
-    if at >= 0:
-        text = text[:at + 1]  # up to the newline that ended the previous section
-        text = text[:-1] if text.endswith("\n\n") else text
-    elif text and not text.endswith("\n"):
-        text += "\n"
-    path.write_text(text + ("\n" if text else "") + section, encoding="utf-8")
+    """Replace this benchmark's section (from its heading to the next one), or append it."""
+    replace_section(path, HEADING, section)

@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
 from _timing import pin_one_cpu  # noqa: E402
 from _vault_report import render_section, render_table, targets, write_docs  # noqa: E402
+from veil.access import Policy  # noqa: E402
 from veil.crypto import Aead, InMemoryKeyProvider, new_key, wrap_key  # noqa: E402
 from veil.storage import Database, upgrade  # noqa: E402
 from veil.storage.tables import data_keys, subjects  # noqa: E402
@@ -69,6 +70,12 @@ DEFAULT_OUTPUT = BENCH / "results" / "vault.json"
 DEFAULT_DOCS = ROOT / "docs" / "benchmarks.md"
 COLLECTION = "customers"
 PURPOSE = "support"
+ACTOR = "bench"
+# the benchmark acts as one principal allowed everything: decisions cost what they cost in production
+POLICY = Policy.from_mapping({"access": {
+    "principals": [{"id": ACTOR, "kind": "service", "roles": ["bench"]}],
+    "grants": [{"name": "bench-everything", "roles": ["bench"], "actions": ["*"], "purposes": ["*"]}],
+}}, source="bench/vault.py")
 REGION = "DE"
 LOCATION = "EU"
 FIELD_BYTES = 200
@@ -339,7 +346,7 @@ def bench_backend(backend: str, sizes: dict[str, int], root: Path,
     with databases(backend, tmp) as (data, keys, info):
         out["database"] = info
         vault = Vault(data, keys, InMemoryKeyProvider(), schema(), profiles=ProfileSet.load(["gdpr"]),
-                      location=LOCATION)
+                      location=LOCATION, policy=POLICY)
         plain = plain_table(data)
         gen = Rows(seed=7)
         people = [f"subj-{i:06d}" for i in range(sizes["subjects"])]
@@ -351,7 +358,9 @@ def bench_backend(backend: str, sizes: dict[str, int], root: Path,
         vault_rates, plain_rates, vault_cpu, plain_cpu, stored = [], [], [], [], []
         for _ in range(reps):  # alternated, so drift and other load hit both alike
             batch = gen.many(people, n)
-            ids, seconds, cpu = timed_cpu(lambda b=batch: vault.put_many(COLLECTION, b, purpose=PURPOSE))
+            ids, seconds, cpu = timed_cpu(
+                lambda b=batch: vault.put_many(COLLECTION, b, purpose=PURPOSE, actor=ACTOR)
+            )
             vault_rates.append(n / seconds)
             vault_cpu.append(cpu / n * 1e6)
             stored += ids
@@ -359,7 +368,7 @@ def bench_backend(backend: str, sizes: dict[str, int], root: Path,
             plain_rates.append(n / seconds)
             plain_cpu.append(cpu / n * 1e6)
         batch = gen.many(people, n)
-        prof.run("put", lambda: vault.put_many(COLLECTION, batch, purpose=PURPOSE))
+        prof.run("put", lambda: vault.put_many(COLLECTION, batch, purpose=PURPOSE, actor=ACTOR))
         out["put"] = {"records": n, "subjects": len(people), "batch": WRITE_BATCH,
                       "vault_records_s": summary(vault_rates), "plain_records_s": summary(plain_rates),
                       "ratio": round(statistics.median(plain_rates) / statistics.median(vault_rates), 2),
@@ -427,7 +436,7 @@ def plain_insert(data: Database, table: sa.Table, rows: list[tuple[str, dict[str
 def vault_get(vault: Vault, ids: list[str]) -> int:
     got = 0
     for start in range(0, len(ids), GET_BATCH):
-        got += len(vault.get_many(COLLECTION, ids[start:start + GET_BATCH], purpose=PURPOSE))
+        got += len(vault.get_many(COLLECTION, ids[start:start + GET_BATCH], purpose=PURPOSE, actor=ACTOR))
     return got
 
 
@@ -458,7 +467,7 @@ def bench_erase_export(vault: Vault, gen: Rows, sizes: dict[str, int], tmp: Path
 
     def big_subject(subject_id: str) -> None:
         register(vault, [subject_id])
-        vault.put_many(COLLECTION, gen.many([subject_id], n), purpose=PURPOSE)
+        vault.put_many(COLLECTION, gen.many([subject_id], n), purpose=PURPOSE, actor=ACTOR)
         fill_derived(cache, engine, table, subject_id, n, subject_id)
 
     out: dict[str, Any] = {}
@@ -468,10 +477,10 @@ def bench_erase_export(vault: Vault, gen: Rows, sizes: dict[str, int], tmp: Path
     log(f"{backend}: export a {n}-record subject x {sizes['reps']}")
     export_s = []
     for _ in range(sizes["reps"]):
-        result, seconds = timed(lambda: vault.subject_data(victims[0]))
+        result, seconds = timed(lambda: vault.subject_data(victims[0], actor=ACTOR))
         assert len(result.records[COLLECTION]) == n
         export_s.append(seconds)
-    prof.run("export", lambda: vault.subject_data(victims[0]))
+    prof.run("export", lambda: vault.subject_data(victims[0], actor=ACTOR))
     out["export"] = {"records": n, "seconds": summary(export_s, 3),
                      "records_s": round(n / statistics.median(export_s), 1)}
 
@@ -482,10 +491,10 @@ def bench_erase_export(vault: Vault, gen: Rows, sizes: dict[str, int], tmp: Path
         if i:
             big_subject(victim)
         if i == sizes["erase_reps"]:  # the extra, profiled erasure
-            prof.run("erase", lambda v=victim: vault.erase_subject(v))
+            prof.run("erase", lambda v=victim: vault.erase_subject(v, actor=ACTOR))
             break
         phases.reset()
-        erasure, seconds = timed(lambda v=victim: vault.erase_subject(v))
+        erasure, seconds = timed(lambda v=victim: vault.erase_subject(v, actor=ACTOR))
         assert erasure.records == {COLLECTION: n}
         assert erasure.key_destroyed
         assert erasure.derived == {"cache": n, "embeddings": n}, erasure.derived
@@ -574,11 +583,11 @@ def bench_epoch(vault: Vault, keys: Database, sizes: dict[str, int], prof: Profi
     vault.keys.rewrap = rewrap  # type: ignore[method-assign]
     totals = []
     for _ in range(sizes["epoch_reps"]):
-        report, seconds = timed(vault.advance_epoch)
+        report, seconds = timed(lambda: vault.advance_epoch(actor=ACTOR))
         assert report.rewrapped == target, (report.rewrapped, target)
         totals.append(seconds)
     del vault.keys.rewrap
-    prof.run("epoch", vault.advance_epoch)
+    prof.run("epoch", lambda: vault.advance_epoch(actor=ACTOR))
     return {"data_keys": target, "seconds": summary(totals, 3),
             "rewrap_seconds": round(statistics.median(rewrap_s), 3),
             "keys_s": round(target / statistics.median(totals), 1)}

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from veil._clock import FixedClock
+from veil.access import Policy
 from veil.crypto import InMemoryKeyProvider
 from veil.storage import Database, upgrade
 from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
@@ -127,14 +128,23 @@ def schema() -> VaultSchema:
         return VaultSchema.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")
 
 
+@functools.cache
+def fixture_policy() -> Policy:
+    """The fixture deployment's policy: "tester" and a few named principals may do everything."""
+    with (FIXTURES / "veil.toml").open("rb") as handle:
+        return Policy.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def vault(databases: tuple[Database, Database], schema: VaultSchema, clock: FixedClock) -> Vault:
+def vault(databases: tuple[Database, Database], schema: VaultSchema, clock: FixedClock) -> Iterator[Vault]:
     """A vault located in the EU under the shipped profiles, with an in-memory key provider."""
     data, keys = databases
-    return Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                 location="EU", clock=clock)
+    opened = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
+                   location="EU", clock=clock, policy=fixture_policy())
+    yield opened
+    opened.audit.close()

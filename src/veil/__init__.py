@@ -9,6 +9,8 @@ from veil.errors import VeilError
 from veil.redact import Redactor
 
 if TYPE_CHECKING:
+    from veil.access import Policy
+    from veil.audit import AuditLog
     from veil.detect import detect
     from veil.redact import redact
     from veil.vault import Vault
@@ -19,18 +21,29 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """``veil.Vault`` without importing SQLAlchemy for callers that only redact."""
+    """``veil.Vault``, ``veil.AuditLog`` and ``veil.Policy`` without importing SQLAlchemy for callers
+    that only redact."""
     if name == "Vault":
         from veil.vault import Vault
 
         return Vault
+    if name == "AuditLog":
+        from veil.audit import AuditLog
+
+        return AuditLog
+    if name == "Policy":
+        from veil.access import Policy
+
+        return Policy
     raise AttributeError(f"module 'veil' has no attribute {name!r}")
 
 
 __all__ = [
+    "AuditLog",
     "Detector",
     "Entity",
     "Finding",
+    "Policy",
     "Redactor",
     "Vault",
     "VeilError",

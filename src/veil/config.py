@@ -44,7 +44,8 @@ class Settings(BaseSettings):
                                                             "when set they win over the keyring.")
     signing_seed: SecretStr | None = Field(default=None, description="Base64 seed of the signing key "
                                                                      "used with VEIL_KEK.")
-    actor: str = Field(default="cli", min_length=1, description="Who the audit log names.")
+    actor: str = Field(default="cli", min_length=1,
+                       description="The principal (of veil.toml's [access]) the command line acts as.")
 
     @field_validator("project")
     @classmethod

@@ -8,6 +8,7 @@
     │   ├── ConsentMissing
     │   ├── PurposeNotAllowed
     │   ├── ResidencyViolation       the subject's data may not live in this store
+    │   ├── TokenInvalid        401  unknown, malformed or revoked token (says nothing more)
     │   └── TokenExpired        401
     ├── BudgetExhausted         409
     ├── IntegrityError          409
@@ -64,6 +65,14 @@ class PurposeNotAllowed(AccessDenied):
 
 class ResidencyViolation(AccessDenied):
     code = "residency_violation"
+
+
+class TokenInvalid(AccessDenied):
+    code = "token_invalid"
+    http_status = 401
+
+    def __init__(self, message: str = "invalid token") -> None:
+        super().__init__(message)
 
 
 class TokenExpired(AccessDenied):
@@ -129,6 +138,7 @@ __all__ = [
     "ResidencyViolation",
     "StorageError",
     "TokenExpired",
+    "TokenInvalid",
     "UpstreamError",
     "VeilError",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tests.conftest import fixture_policy
 from veil._clock import Clock, FixedClock
 from veil.crypto import KeyProvider
 from veil.storage import DATA_METADATA, KEYS_METADATA, Database
@@ -38,7 +39,7 @@ def load_schema() -> VaultSchema:
 def make_vault(data: Database, keys: Database, provider: KeyProvider, schema: VaultSchema | None = None,
                clock: Clock | None = None) -> Vault:
     return Vault(data, keys, provider, schema or load_schema(), profiles=ProfileSet.load(shipped_profiles()),
-                 location="EU", clock=clock or FixedClock(NOW))
+                 location="EU", clock=clock or FixedClock(NOW), policy=fixture_policy())
 
 
 @contextmanager

@@ -34,11 +34,11 @@ def put_values(index: int, n: int) -> tuple[str, dict[str, object]]:
 def concurrent_writer(vault: Vault, index: int, shared: list[str], subjects: list[str]) -> dict[str, Any]:
     """Register every subject (all writers at once), put PER_WRITER records and update one shared field."""
     for subject_id in subjects:
-        vault.add_subject(subject_id, "DE")
+        vault.add_subject(subject_id, "DE", actor="tester")
     record_id, field = shared_target(index, shared)
     written = 0
     for round_ in range(ROUNDS):
         rows = [put_values(index, n) for n in range(round_ * ROWS_PER_CALL, (round_ + 1) * ROWS_PER_CALL)]
-        written += len(vault.put_many("customers", rows, purpose="support"))
-        vault.update("customers", record_id, {field: update_value(index, field, round_)}, purpose="support")
+        written += len(vault.put_many("customers", rows, purpose="support", actor="tester"))
+        vault.update("customers", record_id, {field: update_value(index, field, round_)}, purpose="support", actor="tester")
     return {"written": written}

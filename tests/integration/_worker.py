@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.integration import _support
 from tests.integration._work import concurrent_writer
+from veil.audit import AuditEntry, AuditLog
 from veil.crypto import LocalKeyring
 from veil.storage import Database
 from veil.vault import Vault
@@ -39,13 +40,13 @@ def bulk(config: dict[str, Any]) -> dict[str, Any]:
     vault = _vault(config)
     subjects = config["subjects"]
     for subject in range(subjects):
-        vault.add_subject(f"s{subject}", "DE")
+        vault.add_subject(f"s{subject}", "DE", actor="tester")
     started, i, rounds = time.monotonic(), 0, 0
     while time.monotonic() - started < MAX_SECONDS:
-        vault.add_subject(f"round{rounds}", "DE")  # a kill may land between subject row and data key
+        vault.add_subject(f"round{rounds}", "DE", actor="tester")  # a kill may land between subject row and data key
         rows = [(f"s{n % subjects}", {"email": f"user{n}@example.org", "age": n, "name": f"name-{n}"})
                 for n in range(i, i + config["per_round"])]
-        vault.put_many("customers", rows, purpose="support")
+        vault.put_many("customers", rows, purpose="support", actor="tester")
         i += len(rows)
         rounds += 1
     return {"written": i}
@@ -60,10 +61,30 @@ def writer(config: dict[str, Any]) -> dict[str, Any]:
 def subject(config: dict[str, Any]) -> dict[str, Any]:
     vault = _vault(config)
     _wait_for_go(config)
-    return {"key_id": vault.add_subject(config["subject_id"], "DE").key_id}
+    return {"key_id": vault.add_subject(config["subject_id"], "DE", actor="tester").key_id}
 
 
-TASKS = {"bulk": bulk, "writer": writer, "subject": subject}
+def auditor(config: dict[str, Any]) -> dict[str, Any]:
+    """Append entries through this process's own sequencer (several in flight), with an inline
+    append inside a vault-style transaction every tenth entry."""
+    data = Database.from_url(config["data_url"], schema=config["data_schema"])
+    log = AuditLog(data)
+    _wait_for_go(config)
+    me, indexes = config["index"], []
+    futures = []
+    for n in range(config["entries"]):
+        entry = AuditEntry("test.append", f"worker-{me}", f"item:{n}")
+        if n % 10 == 0:
+            with data.write() as conn:
+                indexes.append(log.append(entry, conn=conn))
+        else:
+            futures.append(log.submit(entry))
+    indexes += [future.result(timeout=60) for future in futures]
+    log.close()
+    return {"indexes": indexes}
+
+
+TASKS = {"bulk": bulk, "writer": writer, "subject": subject, "auditor": auditor}
 
 
 def main() -> None:

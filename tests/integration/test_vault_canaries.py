@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import Canary
-from veil.errors import InvalidInput, StorageError, VeilError
+from veil.errors import AccessDenied, InvalidInput, StorageError, VeilError
 from veil.storage import DATA_METADATA, KEYS_METADATA, Database
 from veil.vault import Vault
 
@@ -62,19 +63,19 @@ def test_no_canary_reaches_errors_logs_or_audit(vault: Vault, databases: tuple[D
     errors = _Errors()
 
     # the normal path, with canaries in every kind of field
-    vault.add_subject("s1", "DE")
+    vault.add_subject("s1", "DE", actor="tester")
     record_id = vault.put("customers", "s1", {"email": c.email, "name": c.phone, "age": 41, "notes": c.text()},
-                          purpose="support")
-    ticket_id = vault.put("tickets", "s1", {"body": c.text(), "opened": date(2026, 2, 1)}, purpose="support")
-    vault.update("customers", record_id, {"name": c.ssn, "notes": f"card {c.card}"}, purpose="support")
-    assert vault.get("customers", record_id, purpose="support").fields["email"] == c.email
-    assert [r.record_id for r in vault.find("customers", "email", c.email, purpose="support")] == [record_id]
-    assert vault.get("tickets", ticket_id, purpose="support").fields["opened"] == date(2026, 2, 1)
-    exported = vault.subject_data("s1")
-    shown = [repr(exported), repr(vault.records("customers", purpose="support")), repr(exported.records)]
+                          purpose="support", actor="tester")
+    ticket_id = vault.put("tickets", "s1", {"body": c.text(), "opened": date(2026, 2, 1)}, purpose="support", actor="tester")
+    vault.update("customers", record_id, {"name": c.ssn, "notes": f"card {c.card}"}, purpose="support", actor="tester")
+    assert vault.get("customers", record_id, purpose="support", actor="tester").fields["email"] == c.email
+    assert [r.record_id for r in vault.find("customers", "email", c.email, purpose="support", actor="tester")] == [record_id]
+    assert vault.get("tickets", ticket_id, purpose="support", actor="tester").fields["opened"] == date(2026, 2, 1)
+    exported = vault.subject_data("s1", actor="tester")
+    shown = [repr(exported), repr(vault.records("customers", purpose="support", actor="tester")), repr(exported.records)]
 
     # refusals, each holding a canary
-    put = vault.put
+    put = functools.partial(vault.put, actor="tester")
     errors.expect(InvalidInput, lambda: put("customers", "s1", {"email": "x@example.org", "undeclared": c.ssn},
                                             purpose="support"))
     errors.expect(InvalidInput, lambda: put("customers", "s1", {"email": "x@example.org", c.email: c.card},
@@ -86,23 +87,27 @@ def test_no_canary_reaches_errors_logs_or_audit(vault: Vault, databases: tuple[D
     errors.expect(InvalidInput, lambda: put("tickets", "s1", {"body": c.text() * 200}, purpose="support"))
     errors.expect(InvalidInput, lambda: put("customers", "s1", {"email": c.email * 3000}, purpose="support"))
     errors.expect(InvalidInput, lambda: put("customers", "s1", {"name": c.phone}, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.add_subject(c.email, "DE"))
+    errors.expect(InvalidInput, lambda: vault.add_subject(c.email, "DE", actor="tester"))
     errors.expect(InvalidInput, lambda: put("customers", c.email, {"email": c.email}, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.subject(c.email))
-    errors.expect(InvalidInput, lambda: vault.subject_data(c.email))
-    errors.expect(InvalidInput, lambda: vault.erase_subject(c.email))
-    errors.expect(InvalidInput, lambda: vault.get("customers", c.email, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.records("customers", purpose="support", subject_id=c.email))
+    errors.expect(InvalidInput, lambda: vault.subject(c.email, actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.subject_data(c.email, actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.erase_subject(c.email, actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.get("customers", c.email, purpose="support", actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.records("customers", purpose="support", subject_id=c.email, actor="tester"))
     errors.expect(InvalidInput, lambda: put(c.email, "s1", {"email": c.email}, purpose="support"))
     errors.expect(InvalidInput, lambda: put("customers", "s1", {"email": c.email}, purpose=c.email))
-    errors.expect(InvalidInput, lambda: vault.find("customers", "name", c.email, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.find("customers", c.email, c.email, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.update("customers", record_id, {c.email: c.ssn}, purpose="support"))
-    errors.expect(InvalidInput, lambda: vault.update("customers", record_id, {"age": c.phone}, purpose="support"))
+    errors.expect(InvalidInput, lambda: vault.find("customers", "name", c.email, purpose="support", actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.find("customers", c.email, c.email, purpose="support", actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.update("customers", record_id, {c.email: c.ssn}, purpose="support", actor="tester"))
+    errors.expect(InvalidInput, lambda: vault.update("customers", record_id, {"age": c.phone}, purpose="support", actor="tester"))
     errors.expect(VeilError, lambda: put("customers", "nobody", {"email": c.email}, purpose="support"))
     errors.expect(VeilError, lambda: put("customers", "s1", {"email": c.email}, purpose="marketing"))
     errors.expect(VeilError, lambda: put("customers", "s1", {"email": c.email, "name": c.ssn},
                                          purpose="training"))
+
+    # a caller naming itself with personal data is an unknown principal: denied, and not repeated
+    errors.expect(AccessDenied, lambda: vault.get("customers", record_id, purpose="support", actor=c.email))
+    errors.expect(AccessDenied, lambda: vault.erase_subject("s1", actor=c.text()))
 
     # the stores hold the canaries sealed only
     c.assert_absent(_dump(data, DATA_METADATA), _dump(keys, KEYS_METADATA))
@@ -112,13 +117,13 @@ def test_no_canary_reaches_errors_logs_or_audit(vault: Vault, databases: tuple[D
         conn.execute(sa.text("DROP TABLE veil_blind_index"))
     errors.expect(StorageError, lambda: put("customers", "s1", {"email": c.email, "name": c.ssn},
                                             purpose="support"))
-    errors.expect(StorageError, lambda: vault.find("customers", "email", c.email, purpose="support"))
+    errors.expect(StorageError, lambda: vault.find("customers", "email", c.email, purpose="support", actor="tester"))
     data.dispose()
     keys.dispose()
     errors.expect(StorageError, lambda: vault.update("customers", record_id, {"email": c.email},
-                                                     purpose="support"))
+                                                     purpose="support", actor="tester"))
 
-    assert len(errors.raised) == 26
+    assert len(errors.raised) == 28
     assert StorageError in errors.raised
     entries = vault.audit.entries(limit=1000)
     assert {"vault.put", "vault.update", "vault.get", "vault.find", "subject.export"} <= {e.action for e in entries}
@@ -130,7 +135,7 @@ def test_no_canary_reaches_errors_logs_or_audit(vault: Vault, databases: tuple[D
 
 def test_no_canary_reaches_errors_of_an_unknown_region(vault: Vault, canary_pii: Canary) -> None:
     errors = _Errors()
-    errors.expect(InvalidInput, lambda: vault.add_subject("s2", canary_pii.phone))
+    errors.expect(InvalidInput, lambda: vault.add_subject("s2", canary_pii.phone, actor="tester"))
     errors.expect(InvalidInput, lambda: vault.put("customers", "s3", {"email": "x@example.org"},
-                                                  purpose="support", region=canary_pii.ssn))
+                                                  purpose="support", region=canary_pii.ssn, actor="tester"))
     canary_pii.assert_absent(errors.texts)

@@ -98,10 +98,10 @@ def test_concurrent_writers_lose_no_updates(backend: Backend, databases: tuple[D
         provider = InMemoryKeyProvider()
         writers = THREADS
     vault = make_vault(data, keys, provider, schema, clock)
-    vault.add_subject("s0", "DE")
+    vault.add_subject("s0", "DE", actor="tester")
     originals = [{"email": f"shared{n}@example.org", "name": "original", "age": 1, "notes": "original notes"}
                  for n in range(-(-writers // len(_work.FIELDS)))]
-    shared = vault.put_many("customers", [("s0", values) for values in originals], purpose="support")
+    shared = vault.put_many("customers", [("s0", values) for values in originals], purpose="support", actor="tester")
 
     if backend.name == "sqlite":
         results = _in_processes(backend, keyring, tmp_path, "writer", writers, shared=shared,
@@ -113,7 +113,7 @@ def test_concurrent_writers_lose_no_updates(backend: Backend, databases: tuple[D
 
     total = writers * _work.PER_WRITER + len(shared)
     assert count(data, records) == total
-    listed = {r.record_id: r for r in vault.records("customers", purpose="support")}
+    listed = {r.record_id: r for r in vault.records("customers", purpose="support", actor="tester")}
     assert len(listed) == total  # every record decrypts
     assert vault.audit.entries(action="vault.list", limit=1000)[-1].counts["unreadable"] == 0
     written = {r.fields["email"]: r for rid, r in listed.items() if rid not in shared}
@@ -137,11 +137,11 @@ def test_concurrent_writers_lose_no_updates(backend: Backend, databases: tuple[D
             version = conn.execute(sa.select(records.c.version).where(records.c.record_id == rid)).scalar_one()
         assert version == 1 + updates
         # and its blind index follows the last e-mail only
-        assert [r.record_id for r in vault.find("customers", "email", values["email"], purpose="support")] == [rid]
+        assert [r.record_id for r in vault.find("customers", "email", values["email"], purpose="support", actor="tester")] == [rid]
     for i in range(writers):
         if _work.shared_target(i, shared)[1] == "email":
             stale = _work.update_value(i, "email", 0)
-            assert vault.find("customers", "email", stale, purpose="support") == []
+            assert vault.find("customers", "email", stale, purpose="support", actor="tester") == []
     assert count(data, blind_index) == total  # one e-mail digest per record, no leftovers
 
     # one data key per subject, all of them in use: no orphan keys
@@ -169,14 +169,14 @@ def test_concurrent_subject_creation_makes_one_key(backend: Backend, databases: 
     else:
         provider = InMemoryKeyProvider()
         made = [s.key_id for s in _in_threads(backend, provider, THREADS,
-                                              lambda v, _: v.add_subject("same", "DE"))]
+                                              lambda v, _: v.add_subject("same", "DE", actor="tester"))]
     assert len(set(made)) == 1
     assert subject_keys(data) == {"same": made[0]}
     assert count(keys, data_keys) == 1
     assert key_ids(keys) == {made[0]}
     vault = make_vault(data, keys, provider, schema, clock)
-    record_id = vault.put("customers", "same", {"email": "same@example.org"}, purpose="support")
-    assert vault.get("customers", record_id, purpose="support").fields == {"email": "same@example.org"}
+    record_id = vault.put("customers", "same", {"email": "same@example.org"}, purpose="support", actor="tester")
+    assert vault.get("customers", record_id, purpose="support", actor="tester").fields == {"email": "same@example.org"}
     assert len(vault.audit.entries(action="subject.add", limit=1000)) == len(made)
 
 
@@ -203,7 +203,7 @@ class _Writer(threading.Thread):
             n += 1
             try:
                 self.stored.append(self.vault.put("customers", "A", {"email": f"a{n}@example.org", "age": n},
-                                                  purpose="support", region="DE" if self.register else None))
+                                                  purpose="support", region="DE" if self.register else None, actor="tester"))
             except (IntegrityError, NotFound) as exc:
                 (self.refused_after_erasure if after else self.refused).append(type(exc))
             except BaseException as exc:
@@ -216,14 +216,14 @@ def _erase_while_writing(backend: Backend, data: Database, provider: KeyProvider
     """A writer thread on its own vault; A erased by another vault once it has stored 20 records."""
     with opened(backend) as (writer_data, writer_keys), opened(backend) as (eraser_data, eraser_keys):
         eraser = make_vault(eraser_data, eraser_keys, provider)
-        eraser.add_subject("A", "DE")
-        old_key = eraser.subject("A").key_id
+        eraser.add_subject("A", "DE", actor="tester")
+        old_key = eraser.subject("A", actor="tester").key_id
         writer = _Writer(make_vault(writer_data, writer_keys, provider), register=register)
         writer.start()
         try:
             wait_for(lambda: len(writer.stored) >= 20 or not writer.is_alive(), timeout=30,
                      what="the writer's first records")
-            erasure = eraser.erase_subject("A")
+            erasure = eraser.erase_subject("A", actor="tester")
             writer.erased.set()
             stored_at_erasure = len(writer.stored)
             wait_for(lambda: len(writer.refused_after_erasure) + len(writer.stored) - stored_at_erasure >= 10
@@ -255,8 +255,8 @@ def test_erase_during_writes_leaves_nothing_readable_of_the_subject(
     assert set(writer.refused) <= {IntegrityError, NotFound}
     for record_id in writer.stored:
         with pytest.raises(NotFound):
-            vault.get("customers", record_id, purpose="support")
-    assert vault.records("customers", purpose="support") == []
+            vault.get("customers", record_id, purpose="support", actor="tester")
+    assert vault.records("customers", purpose="support", actor="tester") == []
 
 
 def test_erase_during_reregistering_writes_keeps_old_key_dead(
@@ -267,14 +267,14 @@ def test_erase_during_reregistering_writes_keeps_old_key_dead(
     vault = make_vault(data, keys, provider, schema, clock)
 
     assert set(writer.refused + writer.refused_after_erasure) <= {IntegrityError, NotFound}
-    new_key = vault.subject("A").key_id  # the writer registered A again after the erasure
+    new_key = vault.subject("A", actor="tester").key_id  # the writer registered A again after the erasure
     assert new_key != old_key
     assert vault.keys.is_destroyed(old_key)
     assert old_key not in key_ids(keys)
     remaining = raw_records(data, "A")
     assert remaining
     assert all(r.key_id == new_key for r in remaining)
-    readable = {r.record_id for r in vault.records("customers", purpose="support", subject_id="A")}
+    readable = {r.record_id for r in vault.records("customers", purpose="support", subject_id="A", actor="tester")}
     assert readable == {r.record_id for r in remaining}
     # what was stored before the erasure is gone; the rest was written under the new key
     gone = [rid for rid in writer.stored if rid not in readable]
@@ -303,7 +303,7 @@ def test_key_destroyed_while_it_is_being_created_is_not_created(backend: Backend
         def erase_first(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             """Just before the writer inserts A's new data key, A's erasure starts: it must wait its turn."""
             if statement.startswith("INSERT INTO veil_data_keys") and not threads:
-                thread = threading.Thread(target=lambda: erased.append(eraser.erase_subject("A")), daemon=True)
+                thread = threading.Thread(target=lambda: erased.append(eraser.erase_subject("A", actor="tester")), daemon=True)
                 threads.append(thread)
                 thread.start()
                 thread.join(1)
@@ -312,7 +312,7 @@ def test_key_destroyed_while_it_is_being_created_is_not_created(backend: Backend
         sa.event.listen(writer_keys.engine, "before_cursor_execute", erase_first)
         key_id = None
         try:
-            key_id = writer.add_subject("A", "DE").key_id
+            key_id = writer.add_subject("A", "DE", actor="tester").key_id
         except IntegrityError:
             pass  # refused: the key was destroyed meanwhile (the correct outcome)
         finally:

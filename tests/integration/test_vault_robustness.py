@@ -42,12 +42,12 @@ def _customer(subject: str, n: int) -> dict[str, object]:
 
 def _populate(vault: Vault) -> tuple[list[str], list[str]]:
     """A and B with customers records; A has a ticket too. Returns (A's ids, B's ids)."""
-    vault.add_subject("A", "DE")
-    vault.add_subject("B", "FR")
-    a_ids = vault.put_many("customers", [("A", _customer("A", n)) for n in range(A_COUNT)], purpose="support")
+    vault.add_subject("A", "DE", actor="tester")
+    vault.add_subject("B", "FR", actor="tester")
+    a_ids = vault.put_many("customers", [("A", _customer("A", n)) for n in range(A_COUNT)], purpose="support", actor="tester")
     a_ids.append(vault.put("tickets", "A", {"body": "printer on fire", "opened": date(2026, 2, 1)},
-                           purpose="support"))
-    b_ids = vault.put_many("customers", [("B", _customer("B", n)) for n in range(B_COUNT)], purpose="support")
+                           purpose="support", actor="tester"))
+    b_ids = vault.put_many("customers", [("B", _customer("B", n)) for n in range(B_COUNT)], purpose="support", actor="tester")
     return a_ids, b_ids
 
 
@@ -57,25 +57,25 @@ def _collection(record_id: str, a_ids: list[str]) -> str:
 
 def _assert_b_reads(vault: Vault, b_ids: list[str]) -> None:
     for n, record_id in enumerate(b_ids):
-        assert vault.get("customers", record_id, purpose="support").fields == _customer("B", n)
-    exported = vault.subject_data("B")
+        assert vault.get("customers", record_id, purpose="support", actor="tester").fields == _customer("B", n)
+    exported = vault.subject_data("B", actor="tester")
     assert sorted(r.record_id for r in exported.records["customers"]) == sorted(b_ids)
 
 
 def _assert_nothing_of_a_opens(vault: Vault, a_ids: list[str], *, listing_may_fail: bool = False) -> None:
     try:
-        listed = vault.records("customers", purpose="support")
+        listed = vault.records("customers", purpose="support", actor="tester")
     except NotFound:  # the key store cannot unwrap any key at all (an old epoch's backup)
         assert listing_may_fail
     else:
         assert all(r.subject_id != "A" for r in listed)
     for record_id in a_ids:
         with pytest.raises((DecryptionFailed, NotFound)):
-            vault.get(_collection(record_id, a_ids), record_id, purpose="support")
+            vault.get(_collection(record_id, a_ids), record_id, purpose="support", actor="tester")
     with pytest.raises((DecryptionFailed, NotFound)):
-        vault.subject_data("A")
+        vault.subject_data("A", actor="tester")
     try:
-        found = vault.find("customers", "email", "a0@example.org", purpose="support")
+        found = vault.find("customers", "email", "a0@example.org", purpose="support", actor="tester")
     except NotFound:
         assert listing_may_fail
     else:
@@ -89,10 +89,10 @@ def test_erase_makes_backup_ciphertext_unreadable(backend: Backend, databases: t
     provider = InMemoryKeyProvider()
     vault = make_vault(data, keys, provider, schema, clock)
     a_ids, b_ids = _populate(vault)
-    a_key = vault.subject("A").key_id
+    a_key = vault.subject("A", actor="tester").key_id
     backup = take_backup(data, "data", tmp_path, "before-erasure")
 
-    erasure = vault.erase_subject("A")
+    erasure = vault.erase_subject("A", actor="tester")
     assert erasure.key_destroyed
     assert erasure.records == {"customers": A_COUNT, "tickets": 1}
     assert raw_records(data, "A") == []
@@ -105,10 +105,10 @@ def test_erase_makes_backup_ciphertext_unreadable(backend: Backend, databases: t
         assert sorted(r.record_id for r in stale) == sorted(a_ids)
         assert all(r.key_id == a_key and len(r.payload) > 40 for r in stale)
         assert a_key not in key_ids(fresh_keys)
-        assert restored.subject("A").key_id == a_key
+        assert restored.subject("A", actor="tester").key_id == a_key
 
         _assert_nothing_of_a_opens(restored, a_ids)
-        listed = restored.records("customers", purpose="support")
+        listed = restored.records("customers", purpose="support", actor="tester")
         assert sorted(r.record_id for r in listed) == sorted(b_ids)
         last = restored.audit.entries(action="vault.list", limit=1000)[-1]
         unwrapped = last.counts.pop("keys_unwrapped")
@@ -117,9 +117,9 @@ def test_erase_makes_backup_ciphertext_unreadable(backend: Backend, databases: t
         _assert_b_reads(restored, b_ids)
         # nor can a write for A bring a key back under the destroyed id
         with pytest.raises(IntegrityError):
-            restored.put("customers", "A", _customer("A", 99), purpose="support")
+            restored.put("customers", "A", _customer("A", 99), purpose="support", actor="tester")
         with pytest.raises(IntegrityError):
-            restored.add_subject("A", "DE")
+            restored.add_subject("A", "DE", actor="tester")
         assert a_key not in key_ids(fresh_keys)
 
 
@@ -132,7 +132,7 @@ def test_keystore_backup_older_than_an_epoch_opens_nothing(backend: Backend,
     vault = make_vault(data, keys, provider, schema, clock)
     a_ids, b_ids = _populate(vault)
     old = (take_backup(data, "data", tmp_path, "old"), take_backup(keys, "keys", tmp_path, "old"))
-    erasure = vault.erase_subject("A")
+    erasure = vault.erase_subject("A", actor="tester")
     live = (take_backup(data, "data", tmp_path, "live"), take_backup(keys, "keys", tmp_path, "live"))
 
     def restore(pair: tuple[Any, Any]) -> None:
@@ -143,12 +143,12 @@ def test_keystore_backup_older_than_an_epoch_opens_nothing(backend: Backend,
     restore(old)
     with opened(backend) as (d, k):
         assert make_vault(d, k, provider, schema, clock).get(
-            "customers", a_ids[0], purpose="support").fields == _customer("A", 0)
+            "customers", a_ids[0], purpose="support", actor="tester").fields == _customer("A", 0)
 
     restore(live)
     with opened(backend) as (d, k):
         current = make_vault(d, k, provider, schema, clock)
-        report = current.advance_epoch()
+        report = current.advance_epoch(actor="tester")
         assert report.epoch == erasure.backups_unreadable_after_epoch
         assert report.destroyed_versions == (1,)
         assert 1 not in provider.versions()
@@ -159,11 +159,11 @@ def test_keystore_backup_older_than_an_epoch_opens_nothing(backend: Backend,
         restored = make_vault(d, k, provider, schema, clock)
         assert sorted(r.record_id for r in raw_records(d, "A")) == sorted(a_ids)  # ciphertexts are back
         with pytest.raises(NotFound, match="key-encryption key version 1 is not available"):
-            restored.get("customers", a_ids[0], purpose="support")
+            restored.get("customers", a_ids[0], purpose="support", actor="tester")
         _assert_nothing_of_a_opens(restored, a_ids, listing_may_fail=True)
         for record_id in b_ids:  # a key-store backup older than an epoch opens nothing at all
             with pytest.raises((DecryptionFailed, NotFound)):
-                restored.get("customers", record_id, purpose="support")
+                restored.get("customers", record_id, purpose="support", actor="tester")
 
 
 # -- a writer killed in the middle of put_many ------------------------------------------
@@ -214,7 +214,7 @@ def test_sigkill_during_bulk_write_leaves_no_partial_record(backend: Backend,
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalars().all() == ["ok"]
 
     vault = make_vault(data, keys, LocalKeyring.open(keyring), schema, clock)
-    listed = vault.records("customers", purpose="support")
+    listed = vault.records("customers", purpose="support", actor="tester")
     assert len(listed) == stored  # every stored record opens
     by_age = {r.fields["age"]: r for r in listed}
     assert sorted(by_age) == list(range(stored))  # whole batches, in order, no duplicates
@@ -231,8 +231,8 @@ def test_sigkill_during_bulk_write_leaves_no_partial_record(backend: Backend,
     assert record_keys <= key_ids(keys)
     # every subject can still be written (a subject whose key the kill prevented gets it now) and read
     for subject_id in registered:
-        record_id = vault.put("customers", subject_id, {"email": "after@example.org"}, purpose="support")
-        assert vault.get("customers", record_id, purpose="support").fields == {"email": "after@example.org"}
+        record_id = vault.put("customers", subject_id, {"email": "after@example.org"}, purpose="support", actor="tester")
+        assert vault.get("customers", record_id, purpose="support", actor="tester").fields == {"email": "after@example.org"}
     assert set(registered.values()) <= key_ids(keys)
     assert count(keys, data_keys) == len(registered)
 
@@ -245,8 +245,8 @@ def test_erased_subjects_backup_blind_index_does_not_confirm_its_values(
     vault = make_vault(data, keys, provider, schema, clock)
     _populate(vault)
     backup = take_backup(data, "data", tmp_path, "before-erasure")
-    vault.erase_subject("A")
-    vault.advance_epoch()
+    vault.erase_subject("A", actor="tester")
+    vault.advance_epoch(actor="tester")
     restore_backup(data, backup)
     with opened(backend) as (fresh_data, fresh_keys):
         restored = make_vault(fresh_data, fresh_keys, provider, schema, clock)
@@ -260,7 +260,7 @@ def test_erased_subjects_backup_blind_index_does_not_confirm_its_values(
         guess = blind_digest(restored.keys.index_key("customers", "email", 2), field,
                              field.encode("customers", "a0@example.org"))
         assert guess not in digests, "a guess of A's e-mail is confirmed from the backup after erasure"
-        assert restored.find("customers", "email", "a0@example.org", purpose="support") == []
+        assert restored.find("customers", "email", "a0@example.org", purpose="support", actor="tester") == []
 
 
 def test_erasure_receipt_epoch_holds_when_an_epoch_advances_during_the_erasure(
@@ -279,23 +279,23 @@ def test_erasure_receipt_epoch_holds_when_an_epoch_advances_during_the_erasure(
         def epoch_job_first(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             """Right before the key is deleted, an epoch rewraps it and a key-store backup is taken."""
             if statement.startswith("DELETE FROM veil_data_keys") and not backups:
-                other.advance_epoch()
+                other.advance_epoch(actor="tester")
                 backups.append((take_backup(data, "data", tmp_path, "mid"),
                                 take_backup(keys, "keys", tmp_path, "mid"), other.keys.current_epoch()))
 
         sa.event.listen(vault.keys.db.engine, "before_cursor_execute", epoch_job_first)
         try:
-            erasure = vault.erase_subject("A")
+            erasure = vault.erase_subject("A", actor="tester")
         finally:
             sa.event.remove(vault.keys.db.engine, "before_cursor_execute", epoch_job_first)
     assert backups, "the epoch job ran inside the erasure"
     mid_epoch = backups[0][2]
     assert erasure.destroyed_in_epoch == mid_epoch  # the receipt counts the epoch that rewrapped the key
     while vault.keys.current_epoch() < erasure.backups_unreadable_after_epoch:
-        vault.advance_epoch()
+        vault.advance_epoch(actor="tester")
     restore_backup(data, backups[0][0])
     restore_backup(keys, backups[0][1])
     with opened(backend) as (d, k):
         restored = make_vault(d, k, provider, schema, clock)
         with pytest.raises((DecryptionFailed, NotFound)):
-            restored.get("customers", a_ids[0], purpose="support")
+            restored.get("customers", a_ids[0], purpose="support", actor="tester")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, fixture_policy
 from veil._clock import FixedClock
 from veil.crypto import InMemoryKeyProvider
 from veil.storage import Database, upgrade
@@ -27,7 +27,7 @@ def _open(data: Database, keys: Database, provider: InMemoryKeyProvider) -> Vaul
     with (FIXTURES / "veil.toml").open("rb") as handle:
         schema = VaultSchema.from_mapping(tomllib.load(handle))
     return Vault(data, keys, provider, schema, profiles=ProfileSet.load(shipped_profiles()), location="EU",
-                 clock=FixedClock(datetime(2026, 3, 1, 12, tzinfo=UTC)))
+                 clock=FixedClock(datetime(2026, 3, 1, 12, tzinfo=UTC)), policy=fixture_policy())
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
     upgrade(keys, "keys")
     made = _open(data, keys, InMemoryKeyProvider())
     for subject in SUBJECTS:
-        made.add_subject(subject, "DE")
+        made.add_subject(subject, "DE", actor="tester")
     yield made
     data.dispose()
     keys.dispose()
@@ -71,38 +71,38 @@ def bodies(draw: st.DrawFn) -> str:
 @SETTINGS
 @given(body=bodies(), subject=st.sampled_from(SUBJECTS))
 def test_text_up_to_the_size_limit_round_trips(vault: Vault, body: str, subject: str) -> None:
-    record_id = vault.put("tickets", subject, {"body": body}, purpose="support")
-    assert vault.get("tickets", record_id, purpose="support").fields == {"body": body}
+    record_id = vault.put("tickets", subject, {"body": body}, purpose="support", actor="tester")
+    assert vault.get("tickets", record_id, purpose="support", actor="tester").fields == {"body": body}
 
 
 @SETTINGS
 @given(name=st.text(CHARACTERS, max_size=300), age=st.integers(), email=st.text(CHARACTERS, min_size=1, max_size=80))
 def test_strings_and_integers_round_trip(vault: Vault, name: str, age: int, email: str) -> None:
-    record_id = vault.put("customers", "p0", {"email": email, "name": name, "age": age}, purpose="support")
-    assert vault.get("customers", record_id, purpose="support").fields == {"email": email, "name": name, "age": age}
+    record_id = vault.put("customers", "p0", {"email": email, "name": name, "age": age}, purpose="support", actor="tester")
+    assert vault.get("customers", record_id, purpose="support", actor="tester").fields == {"email": email, "name": name, "age": age}
 
 
 @SETTINGS
 @given(opened=st.dates(), body=st.text(max_size=40))
 def test_dates_round_trip(vault: Vault, opened: date, body: str) -> None:
-    record_id = vault.put("tickets", "p1", {"body": body, "opened": opened}, purpose="support")
-    assert vault.get("tickets", record_id, purpose="support").fields == {"body": body, "opened": opened}
+    record_id = vault.put("tickets", "p1", {"body": body, "opened": opened}, purpose="support", actor="tester")
+    assert vault.get("tickets", record_id, purpose="support", actor="tester").fields == {"body": body, "opened": opened}
 
 
 @SETTINGS
 @given(email=st.text(CHARACTERS, min_size=1, max_size=80))
 def test_lookup_finds_the_record_by_the_value_it_was_put_with(vault: Vault, email: str) -> None:
-    record_id = vault.put("customers", "p2", {"email": email}, purpose="support")
+    record_id = vault.put("customers", "p2", {"email": email}, purpose="support", actor="tester")
     for query in (email, f"  {email}\t"):
-        assert record_id in {r.record_id for r in vault.find("customers", "email", query, purpose="support")}
+        assert record_id in {r.record_id for r in vault.find("customers", "email", query, purpose="support", actor="tester")}
 
 
 @settings(max_examples=15, deadline=None)
 @given(values=st.lists(st.tuples(st.sampled_from(SUBJECTS), bodies()), min_size=1, max_size=3))
 def test_rotation_and_retirement_keep_every_record_readable(vault: Vault, values: list[tuple[str, str]]) -> None:
-    ids = [vault.put("tickets", subject, {"body": body}, purpose="support") for subject, body in values]
+    ids = [vault.put("tickets", subject, {"body": body}, purpose="support", actor="tester") for subject, body in values]
     old = vault.keys.provider.current_version()
-    vault.rotate_keys()
-    vault.retire_key(old)
+    vault.rotate_keys(actor="tester")
+    vault.retire_key(old, actor="tester")
     reader = _fresh(vault)
-    assert [reader.get("tickets", r, purpose="support").fields["body"] for r in ids] == [b for _, b in values]
+    assert [reader.get("tickets", r, purpose="support", actor="tester").fields["body"] for r in ids] == [b for _, b in values]

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGES = [
     "veil", "veil.detect", "veil.redact", "veil.crypto", "veil.errors", "veil.cli", "veil.storage", "veil.audit",
-    "veil.vault",
+    "veil.vault", "veil.access",
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import sqlalchemy as sa
 import typer
 
+from veil.access import Policy
 from veil.config import Settings, load_deployment, load_settings
 from veil.crypto import EnvKeyProvider, KeyProvider, LocalKeyring
 from veil.errors import ConfigError
@@ -94,11 +95,12 @@ def open_vault(settings: Settings) -> Vault:
     """The deployment's vault: ``veil.toml`` checked first, then databases and keys."""
     deployment = load_deployment(settings)
     schema = VaultSchema.from_mapping(deployment.raw, source=str(deployment.source))
+    policy = Policy.from_mapping(deployment.raw, source=str(deployment.source))
     profiles = ProfileSet.load(list(deployment.profiles), deployment.default_profile)
     data, keys = open_databases(settings)
     try:
         return Vault(data, keys, key_provider(settings), schema, profiles=profiles,
-                     location=deployment.location, regions=deployment.regions)
+                     location=deployment.location, regions=deployment.regions, policy=policy)
     except BaseException:
         data.dispose()
         keys.dispose()
@@ -107,11 +109,11 @@ def open_vault(settings: Settings) -> Vault:
 
 @contextmanager
 def vault_of(project: Path | None) -> Iterator[tuple[Vault, str]]:
-    """The vault of a project folder and the actor the audit log names; engines closed afterwards."""
+    """The vault of a project folder and the principal the command acts as (VEIL_ACTOR); the audit
+    queue flushed and engines closed afterwards."""
     settings = load_settings(project)
     vault = open_vault(settings)
     try:
         yield vault, settings.actor
     finally:
-        vault.data.dispose()
-        vault.keys.db.dispose()
+        vault.close()

@@ -47,7 +47,7 @@ def build(vault: Vault, *, request_id: str, subject_id: str, profile: str,
 
 def _subject_data(vault: Vault, subject_id: str, *, actor: str, request_id: str) -> SubjectData | None:
     try:
-        vault.subject(subject_id)
+        vault.subject(subject_id, actor=actor)
     except NotFound:
         return None  # never registered, or already erased: nothing sealed to export
     return vault.subject_data(subject_id, actor=actor, request_id=request_id)

@@ -21,12 +21,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from veil._clock import Clock
+from veil.access import Token
 from veil.audit import AuditEntry
 from veil.dsr import _bundle
 from veil.dsr._receipts import RECEIPT_FORMAT, Receipt, canonical, sign_receipt
-from veil.errors import ConfigError, IntegrityError, InvalidInput, NotFound
+from veil.errors import (
+    AccessDenied,
+    ConfigError,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    TokenExpired,
+    TokenInvalid,
+)
 from veil.storage.tables import requests
-from veil.vault import Erasure, RegulationProfile, RequestKind, Vault
+from veil.vault import Actor, Erasure, RegulationProfile, RequestKind, Vault
 
 STATUSES = frozenset({"open", "extended", "completed", "rejected"})
 LIVE = ("open", "extended")  # the statuses a request can still be acted on in
@@ -66,13 +75,18 @@ class DataSubjectRequests:
     # -- tracking ----------------------------------------------------------------------
 
     def open(self, subject_id: str, kind: RequestKind | str, *, region: str | None = None,
-             received_at: datetime | None = None, actor: str = "system") -> DsrRequest:
+             received_at: datetime | None = None, actor: Actor) -> DsrRequest:
         """Record a request; its deadline comes from the subject's regulation profile.
 
         ``region`` is needed (and used) only when the subject is not registered.
         """
-        wanted, who = _kind(kind), _actor(actor)
-        profile = self.vault.profiles.for_region(self._region(subject_id, region))
+        wanted, who = _kind(kind), self._caller(actor)
+        with self.vault.guard.check(who, "dsr.open", "write", resource="requests"):
+            return self._open(subject_id, wanted, region, received_at, who)
+
+    def _open(self, subject_id: str, wanted: RequestKind, region: str | None, received_at: datetime | None,
+              who: str) -> DsrRequest:
+        profile = self.vault.profiles.for_region(self._region(subject_id, region, who))
         now = self.clock.now()
         received = received_at or now
         deadline = profile.request_deadline(received)  # refuses a naive datetime
@@ -119,9 +133,13 @@ class DataSubjectRequests:
         late = sa.select(requests).where(requests.c.status.in_(LIVE), requests.c.deadline < moment)
         return self._select(late)
 
-    def extend(self, request_id: str, *, actor: str = "system") -> DsrRequest:
+    def extend(self, request_id: str, *, actor: Actor) -> DsrRequest:
         """Apply the profile's one extension (its ``extension_rule`` says when that is lawful)."""
-        who = _actor(actor)
+        who = self._caller(actor)
+        with self.vault.guard.check(who, "dsr.extend", "write", resource=f"request:{_id(request_id)}"):
+            return self._extend(request_id, who)
+
+    def _extend(self, request_id: str, who: str) -> DsrRequest:
         current = self._live(self.get(request_id))
         if current.extended:
             raise InvalidInput(f"request {request_id} was already extended")
@@ -137,9 +155,9 @@ class DataSubjectRequests:
 
     # -- answers -----------------------------------------------------------------------
 
-    def export(self, request_id: str, *, actor: str = "system") -> dict[str, Any]:
+    def export(self, request_id: str, *, actor: Actor) -> dict[str, Any]:
         """The subject's export bundle (``EXPORT_SCHEMA``); completes the request."""
-        who = _actor(actor)
+        who = self._caller(actor)
         request = self._actionable(request_id, {RequestKind.ACCESS, RequestKind.PORTABILITY})
         others = [{"request_id": r.request_id, "kind": r.kind.value, "status": r.status,
                    "received_at": r.received_at.isoformat()}
@@ -151,41 +169,52 @@ class DataSubjectRequests:
             "bundle_sha256": hashlib.sha256(canonical(bundle)).hexdigest()})
         return bundle
 
-    def erase(self, request_id: str, *, actor: str = "system") -> Receipt:
+    def erase(self, request_id: str, *, actor: Actor) -> Receipt:
         """Crypto-shred the subject everywhere the vault reaches; the receipt says what went."""
-        who = _actor(actor)
+        who = self._caller(actor)
         request = self._actionable(request_id, {RequestKind.ERASURE})
         erasure = self.vault.erase_subject(request.subject_id, actor=who, request_id=request_id)
         return self._complete(request, "dsr.erase", who, _erased(erasure))
 
     def rectify(self, request_id: str, collection: str, record_id: str, values: Mapping[str, object], *,
-                actor: str = "system") -> Receipt:
+                actor: Actor) -> Receipt:
         """Correct fields of one of the subject's own records (blind indexes follow)."""
-        who = _actor(actor)
+        who = self._caller(actor)
         request = self._actionable(request_id, {RequestKind.RECTIFICATION})
         if not isinstance(values, Mapping) or not values:
             raise InvalidInput("values must be a non-empty mapping of field names to values")
-        if self.vault.owner(collection, record_id) != request.subject_id:
+        if self.vault.owner(collection, record_id, actor=who) != request.subject_id:
             # the same answer as a missing record: whose it is stays unsaid
             raise NotFound(f"record {record_id} not found in {collection!r}")
         self.vault.rewrite(collection, record_id, values, actor=who, request_id=request_id)
         return self._complete(request, "dsr.rectify", who, {
             "collection": collection, "record_id": record_id, "fields": sorted(values)})
 
-    def reject(self, request_id: str, *, reason: str, actor: str = "system") -> DsrRequest:
+    def reject(self, request_id: str, *, reason: str, actor: Actor) -> DsrRequest:
         """Close a request unanswered, for one of ``REJECTION_REASONS`` (a code, never free text)."""
-        who = _actor(actor)
+        who = self._caller(actor)
         if not isinstance(reason, str) or reason not in REJECTION_REASONS:
             raise InvalidInput(f"reason must be one of {sorted(REJECTION_REASONS)}")
-        request = self._live(self.get(request_id))
-        self._complete(request, "dsr.reject", who, {"reason": reason}, status="rejected")
+        with self.vault.guard.check(who, "dsr.reject", "write", resource=f"request:{_id(request_id)}"):
+            request = self._live(self.get(request_id))
+            self._complete(request, "dsr.reject", who, {"reason": reason}, status="rejected")
         return self.get(request_id)
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _region(self, subject_id: str, region: str | None) -> str:
+    def _caller(self, actor: object) -> str:
+        """The principal acting: a token must be live and carry the ``dsr`` scope."""
+        if isinstance(actor, Token):
+            if not actor.active(self.clock.now()):
+                raise TokenExpired("token expired") if actor.revoked_at is None else TokenInvalid()
+            if not actor.allows("dsr"):
+                raise AccessDenied("access denied")
+            return actor.principal
+        return _actor(actor)
+
+    def _region(self, subject_id: str, region: str | None, who: str) -> str:
         try:
-            return self.vault.subject(subject_id).region  # also refuses a malformed subject id
+            return self.vault.subject(subject_id, actor=who).region  # also refuses a malformed subject id
         except NotFound:
             pass
         if region is None:
@@ -248,6 +277,11 @@ def _kind(kind: object) -> RequestKind:
         return RequestKind(kind if isinstance(kind, str) else "")
     except ValueError:
         raise InvalidInput(f"kind must be one of {[k.value for k in RequestKind]}") from None
+
+
+def _id(request_id: object) -> str:
+    """A request id fit for an audit resource (anything else is named as malformed)."""
+    return request_id if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id) else "malformed"
 
 
 def _actor(actor: object) -> str:

@@ -148,6 +148,30 @@ artifact_subjects = sa.Table(
 audit_entries = sa.Table(
     "veil_audit_entries",
     DATA_METADATA,
+    # the leaf's position in the Merkle tree (0-based, as RFC 9162 numbers leaves), assigned under the
+    # append lock: no gaps, no reuse
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),  # microseconds since the Unix epoch, UTC
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("resource", sa.String(256), nullable=False),
+    sa.Column("subject", sa.String(ID), nullable=True),
+    sa.Column("purpose", sa.String(NAME), nullable=True),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("rule", sa.String(128), nullable=True),
+    sa.Column("request_id", sa.String(64), nullable=True),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.Index("ix_veil_audit_actor", "actor", "idx"),
+    sa.Index("ix_veil_audit_action", "action", "idx"),
+    sa.Index("ix_veil_audit_subject", "subject", "idx"),
+    sa.Index("ix_veil_audit_at", "at_us"),
+)
+
+# The entries written before the tree existed (migration 0002), kept as they were: readable, unprovable.
+audit_unchained = sa.Table(
+    "veil_audit_unchained",
+    DATA_METADATA,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     _at("at"),
     sa.Column("actor", sa.String(128), nullable=False),
@@ -157,7 +181,48 @@ audit_entries = sa.Table(
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("request_id", sa.String(64), nullable=True),
     sa.Column("counts", sa.Text, nullable=False),
-    sa.Index("ix_veil_audit_action", "action", "at"),
+)
+
+# Perfect subtrees of the audit tree from TILE_HEIGHT up (lower ones are rebuilt from leaf hashes):
+# proofs read O(log n) rows, appends write about one row per eight entries.
+audit_nodes = sa.Table(
+    "veil_audit_nodes",
+    DATA_METADATA,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+# One row: the tree's size and right frontier, read and rewritten by every append under its lock.
+audit_state = sa.Table(
+    "veil_audit_state",
+    DATA_METADATA,
+    sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("frontier", sa.LargeBinary, nullable=False),
+)
+
+audit_heads = sa.Table(
+    "veil_audit_heads",
+    DATA_METADATA,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    _at("signed_at"),
+    sa.Column("note", sa.Text, nullable=False),  # the C2SP signed-note checkpoint, as published
+)
+
+tokens = sa.Table(
+    "veil_tokens",
+    DATA_METADATA,
+    sa.Column("token_id", sa.String(32), primary_key=True),
+    sa.Column("principal", sa.String(128), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),  # JSON list of scope strings
+    sa.Column("digest", sa.LargeBinary(32), nullable=False),  # HMAC-SHA256 of the secret; never the secret
+    sa.Column("label", sa.String(128), nullable=True),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("revoked_at", nullable=True),
+    sa.Index("ix_veil_tokens_principal", "principal"),
 )
 
 data_keys = sa.Table(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from veil.vault._artifacts import Artifact
 from veil.vault._consent import ConsentEvent, ConsentLedger
 from veil.vault._derived import DerivedStore, InMemoryDerivedStore, SqlTableDerivedStore
+from veil.vault._guard import Actor
 from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
 from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
 from veil.vault._profiles import ProfileSet, RegulationProfile, load_profile, shipped_profiles
@@ -24,6 +25,7 @@ from veil.vault._taxonomy import Category, ConsentModel, LegalBasis, RequestKind
 from veil.vault._vault import Vault
 
 __all__ = [
+    "Actor",
     "Artifact",
     "Category",
     "CollectionSpec",

@@ -18,6 +18,7 @@ from veil.vault._sql import locked
 from veil.vault._subjects import joined_records
 
 if TYPE_CHECKING:
+    from veil.vault._guard import Allowed
     from veil.vault._vault import Vault
 
 
@@ -27,7 +28,7 @@ def rewrite(
     record_id: str,
     values: Mapping[str, object],
     *,
-    actor: str,
+    allowed: Allowed,
     request_id: str | None,
     purpose: str | None = None,
     encoded: dict[str, bytes] | None = None,
@@ -76,9 +77,11 @@ def rewrite(
         vault.audit.append(
             AuditEntry(
                 "vault.update",
-                actor,
+                allowed.actor,
                 f"collection:{spec.name}",
                 purpose=purpose,
+                subject=row.subject_id,
+                rule=allowed.rule,
                 request_id=request_id,
                 counts={"fields": len(changes)},
             ),
@@ -86,7 +89,7 @@ def rewrite(
         )
 
 
-def delete(vault: Vault, collection: str, record_id: str, *, actor: str = "system") -> None:
+def delete(vault: Vault, collection: str, record_id: str, *, allowed: Allowed) -> None:
     spec = vault.schema.collection(collection)
     check_id("record", record_id)
     with vault.data.write() as conn:
@@ -101,5 +104,12 @@ def delete(vault: Vault, collection: str, record_id: str, *, actor: str = "syste
             )
         )
         vault.audit.append(
-            AuditEntry("vault.delete", actor, f"collection:{spec.name}", counts={"records": 1}), conn=conn
+            AuditEntry(
+                "vault.delete",
+                allowed.actor,
+                f"collection:{spec.name}",
+                rule=allowed.rule,
+                counts={"records": 1},
+            ),
+            conn=conn,
         )

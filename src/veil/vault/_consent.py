@@ -18,6 +18,7 @@ from veil.audit import AuditEntry, AuditLog
 from veil.errors import InvalidInput
 from veil.storage import Database
 from veil.storage.tables import consent_events
+from veil.vault._guard import Actor, Allowed, Guard
 from veil.vault._ids import check_id
 from veil.vault._schema import VaultSchema
 from veil.vault._taxonomy import ConsentModel
@@ -46,11 +47,12 @@ def permits(model: ConsentModel, standing: bool | None) -> bool:
 
 class ConsentLedger:
     def __init__(
-        self, db: Database, schema: VaultSchema, audit: AuditLog, *, clock: Clock | None = None
+        self, db: Database, schema: VaultSchema, audit: AuditLog, guard: Guard, *, clock: Clock | None = None
     ) -> None:
         self.db = db
         self.schema = schema
         self.audit = audit
+        self.guard = guard
         self.clock = clock or SystemClock()
 
     def grant(
@@ -61,7 +63,7 @@ class ConsentLedger:
         source: str,
         policy_version: str,
         at: datetime | None = None,
-        actor: str = "system",
+        actor: Actor,
     ) -> ConsentEvent:
         return self._record(subject_id, purpose, True, source, policy_version, at, actor)
 
@@ -73,7 +75,7 @@ class ConsentLedger:
         source: str,
         policy_version: str,
         at: datetime | None = None,
-        actor: str = "system",
+        actor: Actor,
     ) -> ConsentEvent:
         return self._record(subject_id, purpose, False, source, policy_version, at, actor)
 
@@ -85,10 +87,26 @@ class ConsentLedger:
         source: str,
         policy_version: str,
         at: datetime | None,
-        actor: str,
+        actor: Actor,
     ) -> ConsentEvent:
+        """Recording consent is a ``write`` for that purpose (no collection)."""
         check_id("subject", subject_id)
         self.schema.purpose(purpose)
+        operation = "consent.grant" if granted else "consent.revoke"
+        with self.guard.check(actor, operation, "write", resource=f"subject:{subject_id}", purpose=purpose,
+                              subject=subject_id) as allowed:
+            return self._store(subject_id, purpose, granted, source, policy_version, at, allowed)
+
+    def _store(
+        self,
+        subject_id: str,
+        purpose: str,
+        granted: bool,
+        source: str,
+        policy_version: str,
+        at: datetime | None,
+        allowed: Allowed,
+    ) -> ConsentEvent:
         for name, value in (("source", source), ("policy_version", policy_version)):
             if not isinstance(value, str) or not value or len(value) > MAX_SOURCE:
                 raise InvalidInput(
@@ -109,9 +127,11 @@ class ConsentLedger:
             self.audit.append(
                 AuditEntry(
                     action="consent.grant" if granted else "consent.revoke",
-                    actor=actor,
+                    actor=allowed.actor,
                     resource=f"subject:{subject_id}",
                     purpose=purpose,
+                    subject=subject_id,
+                    rule=allowed.rule,
                 ),
                 conn=conn,
             )

@@ -27,6 +27,7 @@ from veil.vault._sql import insert_ignoring_conflicts
 #: Keys rewrapped per transaction during rotation: bounded memory, resumable after a crash.
 REWRAP_BATCH = 50_000
 _INDEX_KEY = "blind-index"
+_SECRET_KEY = "secret"  # noqa: S105 - a key name prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class KeyStore:
         self.clock = clock or SystemClock()
         self._cache = _KeyCache(cache_ttl, cache_size)
         self._index_masters: dict[int, bytes] = {}
+        self._secrets: dict[str, bytes] = {}
         self._index_keys: dict[tuple[int, str, str], bytes] = {}
 
     # -- data keys ---------------------------------------------------------------------
@@ -214,7 +216,17 @@ class KeyStore:
         return key
 
     def _index_master(self, version: int) -> bytes:
-        name = f"{_INDEX_KEY}/{version}"
+        return self._master(f"{_INDEX_KEY}/{version}")
+
+    def secret(self, purpose: str) -> bytes:
+        """A named 32-byte key kept wrapped beside the index keys (rotations rewrap it; epochs keep it),
+        e.g. ``"tokens"`` for the keyed hashes of access tokens."""
+        if purpose in self._secrets:
+            return self._secrets[purpose]
+        secret = self._secrets[purpose] = self._master(f"{_SECRET_KEY}/{purpose}")
+        return secret
+
+    def _master(self, name: str) -> bytes:
         with self.db.read() as conn:
             row = conn.execute(
                 sa.select(index_keys.c.kek_version, index_keys.c.wrapped).where(index_keys.c.name == name)
@@ -222,8 +234,8 @@ class KeyStore:
         if row is None:
             if self.is_destroyed(name):
                 raise NotFound(
-                    f"blind-index key version {version} was destroyed by a key epoch (data restored from an "
-                    "older backup?): run `veil keys epoch` to re-index"
+                    f"key {name} was destroyed by a key epoch (data restored from an older backup?): "
+                    "run `veil keys epoch` to re-index"
                 )
             kek_version = self.provider.current_version()
             wrapped = wrap_key(self.provider.kek(kek_version), new_key(), name.encode())
@@ -232,7 +244,7 @@ class KeyStore:
                     insert_ignoring_conflicts(self.db, index_keys),
                     [{"name": name, "kek_version": kek_version, "wrapped": wrapped}],
                 )
-            return self._index_master(version)  # another worker may have won the insert
+            return self._master(name)  # another worker may have won the insert
         return unwrap_key(self.provider.kek(row.kek_version), row.wrapped, name.encode())
 
     def ensure_index_master(self, version: int) -> None:
@@ -244,7 +256,9 @@ class KeyStore:
         """Destroy every blind-index master older than version ``below``; returns how many went."""
         with self.db.write() as conn:
             names = [
-                n for n in conn.execute(sa.select(index_keys.c.name)).scalars() if _index_version(n) < below
+                n
+                for n in conn.execute(sa.select(index_keys.c.name)).scalars()
+                if n.startswith(f"{_INDEX_KEY}/") and _index_version(n) < below
             ]
             if names:
                 conn.execute(sa.delete(index_keys).where(index_keys.c.name.in_(names)))

@@ -17,9 +17,12 @@ from veil.vault import _artifacts
 from veil.vault._consent import ConsentEvent
 from veil.vault._ids import check_id
 from veil.vault._records import Record
+from veil.vault._schema import CollectionSpec, Purpose
 from veil.vault._sql import locked
+from veil.vault._subjects import joined_records, subject_row
 
 if TYPE_CHECKING:
+    from veil.vault._guard import Allowed
     from veil.vault._vault import Vault
 
 #: Expired records removed per transaction by a sweep.
@@ -76,7 +79,7 @@ class Dataset:
     content_hash: str
 
 
-def sweep(vault: Vault, *, actor: str, now: datetime | None = None) -> SweepReport:
+def sweep(vault: Vault, *, allowed: Allowed, now: datetime | None = None) -> SweepReport:
     """Delete every record past its retention deadline; one audit entry with the counts."""
     moment = now or vault.clock.now()
     removed: Counter[str] = Counter()
@@ -106,8 +109,9 @@ def sweep(vault: Vault, *, actor: str, now: datetime | None = None) -> SweepRepo
     vault.audit.append(
         AuditEntry(
             "retention.sweep",
-            actor,
+            allowed.actor,
             "vault",
+            rule=allowed.rule,
             counts={
                 "records": sum(removed.values()),
                 **{f"records.{c}": n for c, n in sorted(removed.items())},
@@ -117,7 +121,7 @@ def sweep(vault: Vault, *, actor: str, now: datetime | None = None) -> SweepRepo
     return SweepReport(dict(removed), moment)
 
 
-def erase(vault: Vault, subject_id: str, *, actor: str, request_id: str | None) -> Erasure:
+def erase(vault: Vault, subject_id: str, *, allowed: Allowed, request_id: str | None) -> Erasure:
     """Crypto-shred the subject's key, then delete its rows, blind indexes, links and derived copies.
 
     Resumable: a crash after the key is gone leaves the subject marked ``erasing`` and
@@ -156,8 +160,10 @@ def erase(vault: Vault, subject_id: str, *, actor: str, request_id: str | None) 
         seq = vault.audit.append(
             AuditEntry(
                 "subject.erase",
-                actor,
+                allowed.actor,
                 f"subject:{subject_id}",
+                subject=subject_id,
+                rule=allowed.rule,
                 request_id=request_id,
                 counts={
                     "records": sum(counts.values()),
@@ -184,12 +190,13 @@ def erase(vault: Vault, subject_id: str, *, actor: str, request_id: str | None) 
     )
 
 
-def subject_data(vault: Vault, subject_id: str, *, actor: str, request_id: str | None) -> SubjectData:
+def subject_data(
+    vault: Vault, subject_id: str, *, allowed: Allowed, request_id: str | None
+) -> SubjectData:
     """Every field of every record of one subject, its consent history and what was derived from it."""
-    subject = vault.subject(subject_id)
-    key = vault.keys.data_keys([subject.key_id])[subject.key_id]
     by_collection: dict[str, list[Record]] = {}
     with vault.data.read() as conn:
+        subject = subject_row(conn, subject_id)
         rows = conn.execute(
             sa.select(records)
             .where(records.c.subject_id == subject_id)
@@ -197,6 +204,7 @@ def subject_data(vault: Vault, subject_id: str, *, actor: str, request_id: str |
         ).all()
         consent = vault.consent.history(subject_id, conn=conn)
         derived_from = _artifacts.of_subject(conn, subject_id)
+    key = vault.keys.data_keys([subject.key_id])[subject.key_id]
     for row in rows:
         spec = vault.schema.collections.get(row.collection)
         if spec is None:  # a collection dropped from the configuration: its records are still the subject's
@@ -208,8 +216,10 @@ def subject_data(vault: Vault, subject_id: str, *, actor: str, request_id: str |
     vault.audit.append(
         AuditEntry(
             "subject.export",
-            actor,
+            allowed.actor,
             f"subject:{subject_id}",
+            subject=subject_id,
+            rule=allowed.rule,
             request_id=request_id,
             counts={"records": len(rows), "consent_events": len(consent)},
         )
@@ -217,9 +227,14 @@ def subject_data(vault: Vault, subject_id: str, *, actor: str, request_id: str |
     return SubjectData(subject_id, subject.region, by_collection, consent, derived_from, derived)
 
 
-def export_dataset(vault: Vault, collection: str, *, purpose: str, name: str, actor: str) -> Dataset:
+def export_dataset(
+    vault: Vault, spec: CollectionSpec, purpose: Purpose, *, name: str, allowed: Allowed
+) -> Dataset:
     """The records ``purpose`` may use now, registered as a dataset version so erasures can find it."""
-    found = vault.records(collection, purpose=purpose, actor=actor)
+    query = joined_records().where(records.c.collection == spec.name)
+    found = vault._read(
+        spec, purpose, query.order_by(records.c.created_at, records.c.record_id), allowed, "dataset.read"
+    )
     digest = hashlib.sha256()
     for record in found:
         digest.update(record.record_id.encode() + b"\x00")
@@ -231,15 +246,16 @@ def export_dataset(vault: Vault, collection: str, *, purpose: str, name: str, ac
             name=name,
             subject_ids=[r.subject_id for r in found],
             created_at=vault.clock.now(),
-            purpose=purpose,
+            purpose=purpose.name,
             content_hash=content_hash,
         )
         vault.audit.append(
             AuditEntry(
                 "dataset.export",
-                actor,
+                allowed.actor,
                 f"artifact:{artifact_id}",
-                purpose=purpose,
+                purpose=purpose.name,
+                rule=allowed.rule,
                 counts={"records": len(found)},
             ),
             conn=conn,
@@ -248,7 +264,7 @@ def export_dataset(vault: Vault, collection: str, *, purpose: str, name: str, ac
 
 
 def register_artifact(
-    vault: Vault, *, kind: str, name: str, subject_ids: list[str], actor: str, **details: Any
+    vault: Vault, *, kind: str, name: str, subject_ids: list[str], allowed: Allowed, **details: Any
 ) -> str:
     with vault.data.write() as conn:
         artifact_id = _artifacts.register(
@@ -262,8 +278,10 @@ def register_artifact(
         vault.audit.append(
             AuditEntry(
                 "artifact.register",
-                actor,
+                allowed.actor,
                 f"artifact:{artifact_id}",
+                purpose=details.get("purpose"),
+                rule=allowed.rule,
                 counts={"subjects": len(set(subject_ids))},
             ),
             conn=conn,

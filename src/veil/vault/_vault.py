@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from veil._clock import Clock, SystemClock
+from veil.access import IssuedToken, Policy, Token, TokenStore
 from veil.audit import AuditEntry, AuditLog
+from veil.audit._log import DEFAULT_ORIGIN
 from veil.crypto import Aead, KeyProvider
 from veil.errors import (
     ConsentMissing,
@@ -29,6 +32,7 @@ from veil.vault import _artifacts, _blind, _changes, _lifecycle
 from veil.vault._artifacts import Artifact
 from veil.vault._consent import ConsentLedger, permits
 from veil.vault._derived import DerivedStore
+from veil.vault._guard import Actor, Allowed, Guard
 from veil.vault._ids import check_id, new_key_id, new_record_id
 from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
 from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
@@ -51,9 +55,11 @@ WRITE_BATCH = 1000
 
 
 class Vault:
-    """Sealed records per subject: minimization, consent, residency and retention on every call.
+    """Sealed records per subject: access, minimization, consent, residency and retention on every call.
 
-    ``data`` and ``keys`` are two databases: backups of the data never hold the keys.
+    ``data`` and ``keys`` are two databases: backups of the data never hold the keys. Every call
+    names its ``actor`` (a principal of ``policy``, or a token of one) and is decided by ``policy``
+    first: without a policy, everything is denied.
     """
 
     def __init__(
@@ -69,6 +75,9 @@ class Vault:
         clock: Clock | None = None,
         derived: Iterable[DerivedStore] = (),
         key_cache_ttl: timedelta = timedelta(seconds=60),
+        policy: Policy | None = None,
+        audit_origin: str = DEFAULT_ORIGIN,
+        head_every: timedelta | None = None,
     ) -> None:
         self.data = data
         self.schema = schema
@@ -76,12 +85,23 @@ class Vault:
         self.location = location
         self.regions = frozenset(region_code(r) for r in regions) if regions is not None else None
         self.clock = clock or SystemClock()
-        self.audit = AuditLog(data, clock=self.clock)
+        self.audit = AuditLog(
+            data, clock=self.clock, signer=provider.signer(), origin=audit_origin, head_every=head_every
+        )
+        self.policy = policy or Policy.deny_all()
+        self.guard = Guard(self.policy, self.audit, self.clock, region=location)
         self.keys = KeyStore(keys, provider, clock=self.clock, cache_ttl=key_cache_ttl)
-        self.consent = ConsentLedger(data, schema, self.audit, clock=self.clock)
+        self.consent = ConsentLedger(data, schema, self.audit, self.guard, clock=self.clock)
         self.derived_stores: dict[str, DerivedStore] = {}
+        self._tokens: TokenStore | None = None
         for store in derived:
             self.register_derived_store(store)
+
+    def close(self) -> None:
+        """Flush the audit log's queue and release both databases."""
+        self.audit.close()
+        self.data.dispose()
+        self.keys.db.dispose()
 
     def register_derived_store(self, store: DerivedStore) -> None:
         """An embedding index, cache or feature store that erasure must reach."""
@@ -91,9 +111,26 @@ class Vault:
 
     # -- subjects ----------------------------------------------------------------------
 
-    def add_subject(self, subject_id: str, region: str, *, actor: str = "system") -> Subject:
-        """Register a subject (idempotent); refused if this store may not hold its region's data."""
+    def add_subject(
+        self,
+        subject_id: str,
+        region: str,
+        *,
+        actor: Actor,
+        purpose: str | None = None,
+        collection: str | None = None,
+    ) -> Subject:
+        """Register a subject (idempotent); refused if this store may not hold its region's data.
+
+        Decided as a ``write`` for ``purpose`` in ``collection`` (``put(region=...)`` passes its own)."""
         check_id("subject", subject_id)
+        with self.guard.check(
+            actor, "subject.add", "write", resource=f"subject:{subject_id}", collection=collection,
+            purpose=purpose, subject=subject_id,
+        ) as allowed:  # fmt: skip
+            return self._add_subject(subject_id, region, allowed)
+
+    def _add_subject(self, subject_id: str, region: str, allowed: Allowed) -> Subject:
         region = region_code(region)
         self.profile_for(region)
         with self.data.write() as conn:
@@ -112,19 +149,35 @@ class Vault:
             subject = subject_row(conn, subject_id)
             if subject.region != region:
                 raise InvalidInput(f"subject {subject_id} is registered in another region")
-            self.audit.append(AuditEntry("subject.add", actor, f"subject:{subject_id}"), conn=conn)
+            self.audit.append(
+                AuditEntry(
+                    "subject.add",
+                    allowed.actor,
+                    f"subject:{subject_id}",
+                    subject=subject_id,
+                    rule=allowed.rule,
+                ),
+                conn=conn,
+            )
         self.keys.data_keys([subject.key_id], create=True)
         return subject
 
-    def subject(self, subject_id: str) -> Subject:
+    def subject(self, subject_id: str, *, actor: Actor) -> Subject:
+        """A subject's registration (region, state): a ``read``, no field is opened."""
         check_id("subject", subject_id)
-        with self.data.read() as conn:
+        with self.guard.check(actor, "subject.get", "read", resource=f"subject:{subject_id}",
+                              subject=subject_id), self.data.read() as conn:
             return subject_row(conn, subject_id)
 
-    def owner(self, collection: str, record_id: str) -> str:
-        """The subject a record belongs to (NotFound if there is no such record)."""
+    def owner(self, collection: str, record_id: str, *, actor: Actor) -> str:
+        """The subject a record belongs to (NotFound if there is no such record): a ``read``."""
         spec = self.schema.collection(collection)
         check_id("record", record_id)
+        with self.guard.check(actor, "record.owner", "read", resource=f"record:{record_id}",
+                              collection=spec.name):
+            return self._owner(spec, record_id)
+
+    def _owner(self, spec: CollectionSpec, record_id: str) -> str:
         with self.data.read() as conn:
             owner = conn.execute(
                 sa.select(records.c.subject_id).where(
@@ -132,7 +185,7 @@ class Vault:
                 )
             ).scalar()
         if owner is None:
-            raise NotFound(f"record {record_id} not found in {collection!r}")
+            raise NotFound(f"record {record_id} not found in {spec.name!r}")
         return str(owner)
 
     def profile_for(self, region: object) -> RegulationProfile:
@@ -156,12 +209,12 @@ class Vault:
         values: Mapping[str, object],
         *,
         purpose: str,
-        actor: str = "system",
+        actor: Actor,
         region: str | None = None,
     ) -> str:
         """Store one record and return its id; ``region`` registers a new subject on the way."""
         if region is not None:
-            self.add_subject(subject_id, region, actor=actor)
+            self.add_subject(subject_id, region, actor=actor, purpose=purpose, collection=collection)
         return self.put_many(collection, [(subject_id, values)], purpose=purpose, actor=actor)[0]
 
     def put_many(
@@ -170,24 +223,43 @@ class Vault:
         rows: Iterable[tuple[str, Mapping[str, object]]],
         *,
         purpose: str,
-        actor: str = "system",
+        actor: Actor,
     ) -> list[str]:
         """Store records in transactions of ``WRITE_BATCH``: each batch is stored whole or not at all."""
         spec = self.schema.collection(collection)
         wanted = self._serves(spec, purpose)
-        ids: list[str] = []
-        batch: list[tuple[str, dict[str, bytes]]] = []
-        for subject_id, values in rows:
-            batch.append((check_id("subject", subject_id), encode_fields(spec, values, purpose=purpose)))
-            if len(batch) == WRITE_BATCH:
-                ids += self._write(spec, wanted, batch, actor)
-                batch = []
-        if batch:
-            ids += self._write(spec, wanted, batch, actor)
-        return ids
+        with self._deciding(actor, "vault.put", "write", spec, wanted) as allowed:
+            ids: list[str] = []
+            batch: list[tuple[str, dict[str, bytes]]] = []
+            for subject_id, values in rows:
+                batch.append((check_id("subject", subject_id), encode_fields(spec, values, purpose=purpose)))
+                if len(batch) == WRITE_BATCH:
+                    ids += self._write(spec, wanted, batch, allowed)
+                    batch = []
+            if batch:
+                ids += self._write(spec, wanted, batch, allowed)
+            return ids
+
+    def _deciding(
+        self, actor: Actor, operation: str, action: str, spec: CollectionSpec, purpose: Purpose
+    ) -> AbstractContextManager[Allowed]:
+        """The guard for an operation on the fields ``purpose`` reaches in ``spec`` (their categories)."""
+        return self.guard.check(
+            actor,
+            operation,
+            action,
+            resource=f"collection:{spec.name}",
+            collection=spec.name,
+            categories={field.category.value for field in spec.fields_for(purpose.name)},
+            purpose=purpose.name,
+        )
 
     def _write(
-        self, spec: CollectionSpec, purpose: Purpose, batch: list[tuple[str, dict[str, bytes]]], actor: str
+        self,
+        spec: CollectionSpec,
+        purpose: Purpose,
+        batch: list[tuple[str, dict[str, bytes]]],
+        allowed: Allowed,
     ) -> list[str]:
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
@@ -226,9 +298,11 @@ class Vault:
             self.audit.append(
                 AuditEntry(
                     "vault.put",
-                    actor,
+                    allowed.actor,
                     f"collection:{spec.name}",
                     purpose=purpose.name,
+                    subject=batch[0][0] if len(people) == 1 else None,
+                    rule=allowed.rule,
                     counts={"records": len(rows), "subjects": len(people), "keys_unwrapped": unwrapped},
                 ),
                 conn=conn,
@@ -276,7 +350,7 @@ class Vault:
 
     # -- reads -------------------------------------------------------------------------
 
-    def get(self, collection: str, record_id: str, *, purpose: str, actor: str = "system") -> Record:
+    def get(self, collection: str, record_id: str, *, purpose: str, actor: Actor) -> Record:
         """One record, with only the fields ``purpose`` may see."""
         found = self.get_many(collection, [record_id], purpose=purpose, actor=actor, strict=True)
         if not found:
@@ -289,7 +363,7 @@ class Vault:
         record_ids: Sequence[str],
         *,
         purpose: str,
-        actor: str = "system",
+        actor: Actor,
         strict: bool = False,
     ) -> list[Record]:
         """Records by id; those whose subject's consent does not cover ``purpose`` are left out
@@ -298,10 +372,11 @@ class Vault:
         wanted = self._serves(spec, purpose)
         ids = [check_id("record", r) for r in record_ids]
         query = joined_records().where(records.c.collection == spec.name, records.c.record_id.in_(ids))
-        return self._read(spec, wanted, query, actor, "vault.get", strict=strict)
+        with self._deciding(actor, "vault.get", "decrypt", spec, wanted) as allowed:
+            return self._read(spec, wanted, query, allowed, "vault.get", strict=strict)
 
     def records(
-        self, collection: str, *, purpose: str, actor: str = "system", subject_id: str | None = None
+        self, collection: str, *, purpose: str, actor: Actor, subject_id: str | None = None
     ) -> list[Record]:
         """Every record of a collection (or of one subject) that ``purpose`` may see."""
         spec = self.schema.collection(collection)
@@ -309,12 +384,13 @@ class Vault:
         query = joined_records().where(records.c.collection == spec.name)
         if subject_id is not None:
             query = query.where(records.c.subject_id == check_id("subject", subject_id))
-        return self._read(
-            spec, wanted, query.order_by(records.c.created_at, records.c.record_id), actor, "vault.list"
-        )
+        with self._deciding(actor, "vault.list", "decrypt", spec, wanted) as allowed:
+            return self._read(
+                spec, wanted, query.order_by(records.c.created_at, records.c.record_id), allowed, "vault.list"
+            )
 
     def find(
-        self, collection: str, field: str, value: object, *, purpose: str, actor: str = "system"
+        self, collection: str, field: str, value: object, *, purpose: str, actor: Actor
     ) -> list[Record]:
         """Records whose ``field`` equals ``value`` exactly, through its blind index (nothing is decrypted
         to search)."""
@@ -324,6 +400,12 @@ class Vault:
         if purpose not in target.purposes:
             raise PurposeNotAllowed(f"purpose {purpose!r} may not look up {collection}.{target.name}")
         encoded = target.encode(spec.name, value)
+        with self._deciding(actor, "vault.find", "decrypt", spec, wanted) as allowed:
+            return self._find(spec, wanted, target, encoded, allowed)
+
+    def _find(
+        self, spec: CollectionSpec, wanted: Purpose, target: FieldSpec, encoded: bytes, allowed: Allowed
+    ) -> list[Record]:
         with self.data.read() as conn:
             versions = _blind.live_versions(conn)  # during an epoch's re-index, old and new both hold rows
         digests = _blind.lookup_digests(self, spec, target, encoded, versions)
@@ -336,14 +418,14 @@ class Vault:
             ),
         )
         query = joined_records().where(records.c.collection == spec.name, records.c.record_id.in_(matches))
-        return self._read(spec, wanted, query, actor, "vault.find")
+        return self._read(spec, wanted, query, allowed, "vault.find")
 
     def _read(
         self,
         spec: CollectionSpec,
         purpose: Purpose,
         query: sa.Select[Any],
-        actor: str,
+        allowed: Allowed,
         action: str,
         *,
         strict: bool = False,
@@ -351,14 +433,14 @@ class Vault:
         fields = spec.fields_for(purpose.name)
         with self.data.read() as conn:
             rows = conn.execute(query).all()
-            allowed = self._consenting(conn, purpose, {(r.subject_id, r.region) for r in rows})
-        refused = [r for r in rows if r.subject_id not in allowed]
+            consenting = self._consenting(conn, purpose, {(r.subject_id, r.region) for r in rows})
+        refused = [r for r in rows if r.subject_id not in consenting]
         if strict and refused:
             raise ConsentMissing(
                 f"the subject of record {refused[0].record_id} has no current consent for "
                 f"purpose {purpose.name!r}"
             )
-        visible = [r for r in rows if r.subject_id in allowed]
+        visible = [r for r in rows if r.subject_id in consenting]
         keys, unwrapped = self.keys.open_keys({r.key_id for r in visible})
         if strict and any(r.key_id not in keys for r in visible):
             raise DecryptionFailed()
@@ -366,9 +448,11 @@ class Vault:
         self.audit.append(
             AuditEntry(
                 action,
-                actor,
+                allowed.actor,
                 f"collection:{spec.name}",
                 purpose=purpose.name,
+                subject=visible[0].subject_id if len({r.subject_id for r in visible}) == 1 else None,
+                rule=allowed.rule,
                 counts={
                     "records": len(result),
                     "withheld": len(refused),
@@ -411,28 +495,24 @@ class Vault:
         values: Mapping[str, object],
         *,
         purpose: str,
-        actor: str = "system",
+        actor: Actor,
         request_id: str | None = None,
     ) -> None:
         """Change some fields of a record (``None`` removes one); only fields ``purpose`` may see."""
         spec = self.schema.collection(collection)
-        self._serves(spec, purpose)
+        wanted = self._serves(spec, purpose)
         if not isinstance(values, Mapping):
             raise InvalidInput("values must be a mapping of field names to values")
         encoded = encode_fields(spec, values, partial=True, purpose=purpose)
-        # the same residency and consent checks as a new write, for the record's subject
-        with self.data.read() as conn:
-            self._writable_subjects(conn, {self.owner(collection, record_id)}, self.schema.purpose(purpose))
-        _changes.rewrite(
-            self,
-            collection,
-            record_id,
-            values,
-            actor=actor,
-            request_id=request_id,
-            purpose=purpose,
-            encoded=encoded,
-        )
+        check_id("record", record_id)
+        with self._deciding(actor, "vault.update", "write", spec, wanted) as allowed:
+            # the same residency and consent checks as a new write, for the record's subject
+            with self.data.read() as conn:
+                self._writable_subjects(conn, {self._owner(spec, record_id)}, wanted)
+            _changes.rewrite(
+                self, collection, record_id, values, allowed=allowed, request_id=request_id,
+                purpose=purpose, encoded=encoded,
+            )  # fmt: skip
 
     def rewrite(
         self,
@@ -440,37 +520,61 @@ class Vault:
         record_id: str,
         values: Mapping[str, object],
         *,
-        actor: str,
+        actor: Actor,
         request_id: str | None,
-        purpose: str | None = None,
     ) -> None:
         """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes; no
-        purpose check (data subject requests rectify any field)."""
-        _changes.rewrite(
-            self, collection, record_id, values, actor=actor, request_id=request_id, purpose=purpose
-        )
+        purpose check (rectification by a data subject request reaches any field): a ``write`` decided
+        with no purpose, which only grants for every purpose allow."""
+        spec = self.schema.collection(collection)
+        with self.guard.check(
+            actor, "vault.rectify", "write", resource=f"record:{record_id}", collection=spec.name,
+            categories={f.category.value for f in spec.fields.values()}, request_id=request_id,
+        ) as allowed:  # fmt: skip
+            _changes.rewrite(self, collection, record_id, values, allowed=allowed, request_id=request_id)
+
+    def delete(self, collection: str, record_id: str, *, actor: Actor) -> None:
+        """Remove one record and its blind-index rows: an ``erase`` in its collection."""
+        spec = self.schema.collection(collection)
+        with self.guard.check(
+            actor, "vault.delete", "erase", resource=f"record:{record_id}", collection=spec.name,
+            categories={f.category.value for f in spec.fields.values()},
+        ) as allowed:  # fmt: skip
+            _changes.delete(self, collection, record_id, allowed=allowed)
 
     # -- lifecycle (see _lifecycle) --------------------------------------------------
 
-    def sweep_expired(self, *, actor: str = "system", now: datetime | None = None) -> SweepReport:
-        """Remove every record past its retention deadline (one audit entry with the counts)."""
-        return _lifecycle.sweep(self, actor=actor, now=now)
+    def sweep_expired(self, *, actor: Actor, now: datetime | None = None) -> SweepReport:
+        """Remove every record past its retention deadline (one audit entry with the counts): an
+        ``erase`` over every collection."""
+        with self.guard.check(actor, "retention.sweep", "erase", resource="vault") as allowed:
+            return _lifecycle.sweep(self, allowed=allowed, now=now)
 
-    def erase_subject(
-        self, subject_id: str, *, actor: str = "system", request_id: str | None = None
-    ) -> Erasure:
+    def erase_subject(self, subject_id: str, *, actor: Actor, request_id: str | None = None) -> Erasure:
         """Crypto-shred a subject and remove it from every table and registered derived store."""
-        return _lifecycle.erase(self, subject_id, actor=actor, request_id=request_id)
+        check_id("subject", subject_id)
+        with self.guard.check(
+            actor, "subject.erase", "erase", resource=f"subject:{subject_id}", subject=subject_id,
+            request_id=request_id,
+        ) as allowed:  # fmt: skip
+            return _lifecycle.erase(self, subject_id, allowed=allowed, request_id=request_id)
 
-    def subject_data(
-        self, subject_id: str, *, actor: str = "system", request_id: str | None = None
-    ) -> SubjectData:
-        """Everything held about one subject, every field decrypted (access and portability requests)."""
-        return _lifecycle.subject_data(self, subject_id, actor=actor, request_id=request_id)
+    def subject_data(self, subject_id: str, *, actor: Actor, request_id: str | None = None) -> SubjectData:
+        """Everything held about one subject, every field decrypted (access and portability requests):
+        an ``export`` with no purpose."""
+        check_id("subject", subject_id)
+        with self.guard.check(
+            actor, "subject.export", "export", resource=f"subject:{subject_id}", subject=subject_id,
+            request_id=request_id,
+        ) as allowed:  # fmt: skip
+            return _lifecycle.subject_data(self, subject_id, allowed=allowed, request_id=request_id)
 
-    def export_dataset(self, collection: str, *, purpose: str, name: str, actor: str = "system") -> Dataset:
+    def export_dataset(self, collection: str, *, purpose: str, name: str, actor: Actor) -> Dataset:
         """The records ``purpose`` may use now (consent applied), registered as a dataset version."""
-        return _lifecycle.export_dataset(self, collection, purpose=purpose, name=name, actor=actor)
+        spec = self.schema.collection(collection)
+        wanted = self._serves(spec, purpose)
+        with self._deciding(actor, "dataset.export", "export", spec, wanted) as allowed:
+            return _lifecycle.export_dataset(self, spec, wanted, name=name, allowed=allowed)
 
     def register_artifact(
         self,
@@ -478,68 +582,111 @@ class Vault:
         kind: str,
         name: str,
         subject_ids: list[str],
-        actor: str = "system",
+        actor: Actor,
         purpose: str | None = None,
         content_hash: str | None = None,
         parent_id: str | None = None,
     ) -> str:
         """A dataset or model made from these subjects' data: erasing one of them taints it."""
-        return _lifecycle.register_artifact(
-            self,
-            kind=kind,
-            name=name,
-            subject_ids=subject_ids,
-            actor=actor,
-            purpose=purpose,
-            content_hash=content_hash,
-            parent_id=parent_id,
-        )
+        with self.guard.check(actor, "artifact.register", "write", resource="artifacts",
+                              purpose=purpose) as allowed:
+            return _lifecycle.register_artifact(
+                self, kind=kind, name=name, subject_ids=subject_ids, allowed=allowed, purpose=purpose,
+                content_hash=content_hash, parent_id=parent_id,
+            )  # fmt: skip
 
-    def artifacts(self, *, tainted: bool | None = None) -> list[Artifact]:
-        with self.data.read() as conn:
-            return _artifacts.listing(conn, tainted=tainted)
+    def artifacts(self, *, actor: Actor, tainted: bool | None = None) -> list[Artifact]:
+        with self.guard.check(actor, "artifact.list", "read", resource="artifacts") as allowed:
+            with self.data.read() as conn:
+                found = _artifacts.listing(conn, tainted=tainted)
+            self.audit.append(AuditEntry("artifact.list", allowed.actor, "artifacts", rule=allowed.rule,
+                                         counts={"artifacts": len(found)}))
+            return found
 
-    def rotate_keys(self, *, actor: str = "system") -> RewrapReport:
+    # -- tokens --------------------------------------------------------------------------
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The deployment's access tokens (hashed under a key kept in the key store)."""
+        if self._tokens is None:
+            key = self.keys.secret("tokens")
+            self._tokens = TokenStore(self.data, key, audit=self.audit, clock=self.clock)
+        return self._tokens
+
+    def issue_token(
+        self,
+        principal: str,
+        scopes: Iterable[str],
+        *,
+        actor: Actor,
+        ttl: timedelta | None = None,
+        label: str | None = None,
+    ) -> IssuedToken:
+        """A scoped, short-lived token for a principal of the policy: an ``admin`` action."""
+        with self.guard.check(actor, "token.issue", "admin", resource="tokens") as allowed:
+            if self.policy.principal(principal) is None:
+                raise InvalidInput("the token's principal is not in the access policy")
+            return self.tokens.issue(principal, scopes, ttl=ttl, label=label, actor=allowed.actor)
+
+    def revoke_token(self, token_id: str, *, actor: Actor) -> Token:
+        """Revoke at once (other processes within their token cache's lifetime): an ``admin`` action."""
+        with self.guard.check(actor, "token.revoke", "admin", resource="tokens") as allowed:
+            return self.tokens.revoke(token_id, actor=allowed.actor)
+
+    def list_tokens(
+        self, *, actor: Actor, principal: str | None = None, include_inactive: bool = False
+    ) -> list[Token]:
+        """Tokens without their secrets (none are stored): an ``admin`` action."""
+        with self.guard.check(actor, "token.list", "admin", resource="tokens"):
+            return self.tokens.list(principal=principal, include_inactive=include_inactive)
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def rotate_keys(self, *, actor: Actor) -> RewrapReport:
         """A new key-encryption key version; every data key is rewrapped, no field is re-encrypted."""
-        report = self.keys.rotate()
-        self.audit.append(
-            AuditEntry(
-                "keys.rotate",
-                actor,
-                f"kek:{report.kek_version}",
-                counts={"data_keys": report.data_keys, "index_keys": report.index_keys},
+        with self.guard.check(actor, "keys.rotate", "admin", resource="kek") as allowed:
+            report = self.keys.rotate()
+            self.audit.append(
+                AuditEntry(
+                    "keys.rotate",
+                    allowed.actor,
+                    f"kek:{report.kek_version}",
+                    rule=allowed.rule,
+                    counts={"data_keys": report.data_keys, "index_keys": report.index_keys},
+                )
             )
-        )
-        return report
+            return report
 
-    def retire_key(self, version: int, *, actor: str = "system") -> None:
+    def retire_key(self, version: int, *, actor: Actor) -> None:
         """Destroy an old key-encryption key version; refused while anything still depends on it."""
-        self.keys.retire(version)
-        self.audit.append(AuditEntry("keys.retire", actor, f"kek:{version}"))
+        with self.guard.check(actor, "keys.retire", "admin", resource=f"kek:{version}") as allowed:
+            self.keys.retire(version)
+            self.audit.append(AuditEntry("keys.retire", allowed.actor, f"kek:{version}", rule=allowed.rule))
 
-    def advance_epoch(self, *, actor: str = "system") -> EpochReport:
+    def advance_epoch(self, *, actor: Actor) -> EpochReport:
         """Rewrap every live key under a new key-encryption key and destroy the old ones, then replace the
         blind-index key: key-store backups and blind-index rows from before this epoch become useless."""
-        started = time.perf_counter()
-        report = self.keys.advance_epoch()
-        index_version, reindexed = _blind.rotate(self)
-        report = replace(
-            report, index_version=index_version, reindexed=reindexed, seconds=time.perf_counter() - started
-        )
-        self.audit.append(
-            AuditEntry(
-                "keys.epoch",
-                actor,
-                f"epoch:{report.epoch}",
-                counts={
-                    "data_keys": report.rewrapped,
-                    "destroyed_versions": len(report.destroyed_versions),
-                    "reindexed": reindexed,
-                },
+        with self.guard.check(actor, "keys.epoch", "admin", resource="kek") as allowed:
+            started = time.perf_counter()
+            report = self.keys.advance_epoch()
+            index_version, reindexed = _blind.rotate(self)
+            report = replace(
+                report,
+                index_version=index_version,
+                reindexed=reindexed,
+                seconds=time.perf_counter() - started,
             )
-        )
-        return report
-
-    def delete(self, collection: str, record_id: str, *, actor: str = "system") -> None:
-        """Remove one record and its blind-index rows."""
-        _changes.delete(self, collection, record_id, actor=actor)
+            self.audit.append(
+                AuditEntry(
+                    "keys.epoch",
+                    allowed.actor,
+                    f"epoch:{report.epoch}",
+                    rule=allowed.rule,
+                    counts={
+                        "data_keys": report.rewrapped,
+                        "destroyed_versions": len(report.destroyed_versions),
+                        "reindexed": reindexed,
+                    },
+                )
+            )
+            return report

@@ -21,7 +21,7 @@ VALIDATOR = jsonschema.Draft202012Validator(EXPORT_SCHEMA, format_checker=jsonsc
 
 
 def _export(dsr: DataSubjectRequests, subject_id: str, **options: Any) -> dict[str, Any]:
-    return dsr.export(dsr.open(subject_id, "access", **options).request_id)
+    return dsr.export(dsr.open(subject_id, "access", actor="tester", **options).request_id, actor="tester")
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
@@ -73,10 +73,10 @@ def test_bundle_writes_dates_and_times_as_iso_strings(dsr: DataSubjectRequests, 
 
 def test_bundle_includes_consent_history(vault: Vault, dsr: DataSubjectRequests, people: People,
                                          clock: FixedClock) -> None:
-    vault.consent.grant("s1", "marketing", source="signup-form", policy_version="2026-01")
+    vault.consent.grant("s1", "marketing", source="signup-form", policy_version="2026-01", actor="tester")
     clock.advance(timedelta(days=2))
-    vault.consent.revoke("s1", "marketing", source="unsubscribe-link", policy_version="2026-01")
-    vault.consent.grant("s2", "training", source="app", policy_version="2026-02")
+    vault.consent.revoke("s1", "marketing", source="unsubscribe-link", policy_version="2026-01", actor="tester")
+    vault.consent.grant("s2", "training", source="app", policy_version="2026-02", actor="tester")
     bundle = _export(dsr, "s1")
     assert bundle["consent"] == [
         {"purpose": "marketing", "granted": True, "at": (clock.now() - timedelta(days=2)).isoformat(),
@@ -93,8 +93,8 @@ def test_bundle_lists_derived_artifacts_and_store_counts(vault: Vault, dsr: Data
     store.put("e1", "s1", [0.1, 0.2])
     store.put("e2", "s1", [0.3, 0.4])
     store.put("e3", "s2", [0.5, 0.6])
-    model = vault.register_artifact(kind="model", name="support-bot", subject_ids=["s1", "s2"], purpose="training")
-    vault.register_artifact(kind="model", name="other-bot", subject_ids=["s2"])
+    model = vault.register_artifact(kind="model", name="support-bot", subject_ids=["s1", "s2"], purpose="training", actor="tester")
+    vault.register_artifact(kind="model", name="other-bot", subject_ids=["s2"], actor="tester")
     bundle = _export(dsr, "s1")
     assert bundle["derived"]["stores"] == {"embeddings": 2}
     assert [(a["artifact_id"], a["kind"], a["name"], a["purpose"]) for a in bundle["derived"]["artifacts"]] == [
@@ -104,9 +104,9 @@ def test_bundle_lists_derived_artifacts_and_store_counts(vault: Vault, dsr: Data
 
 def test_bundle_lists_the_subjects_other_requests(vault: Vault, dsr: DataSubjectRequests, people: People,
                                                   clock: FixedClock) -> None:
-    earlier = dsr.open("s1", "rectification")
-    dsr.reject(earlier.request_id, reason="identity_not_verified")
-    dsr.open("s2", "erasure")
+    earlier = dsr.open("s1", "rectification", actor="tester")
+    dsr.reject(earlier.request_id, reason="identity_not_verified", actor="tester")
+    dsr.open("s2", "erasure", actor="tester")
     clock.advance(timedelta(hours=1))
     bundle = _export(dsr, "s1")
     assert bundle["requests"] == [{"request_id": earlier.request_id, "kind": "rectification",
@@ -122,7 +122,7 @@ def test_unregistered_subject_gets_an_empty_bundle(dsr: DataSubjectRequests, peo
 
 def test_export_completes_the_request_with_a_receipt(vault: Vault, dsr: DataSubjectRequests, people: People,
                                                      clock: FixedClock) -> None:
-    request = dsr.open("s1", "portability")
+    request = dsr.open("s1", "portability", actor="tester")
     bundle = dsr.export(request.request_id, actor="agent-7")
     done = dsr.get(request.request_id)
     assert (done.status, done.completed_at) == ("completed", clock.now())
@@ -135,8 +135,8 @@ def test_export_completes_the_request_with_a_receipt(vault: Vault, dsr: DataSubj
 
 def test_export_reads_through_the_vault_and_is_audited(vault: Vault, dsr: DataSubjectRequests,
                                                        people: People) -> None:
-    request = dsr.open("s1", "access")
-    dsr.export(request.request_id)
+    request = dsr.open("s1", "access", actor="tester")
+    dsr.export(request.request_id, actor="tester")
     mine = [e for e in vault.audit.entries(limit=1000) if e.request_id == request.request_id]
     assert [e.action for e in mine] == ["dsr.open", "subject.export", "dsr.export"]
     assert mine[1].counts == {"records": 2, "consent_events": 0}
@@ -144,6 +144,6 @@ def test_export_reads_through_the_vault_and_is_audited(vault: Vault, dsr: DataSu
 
 @pytest.mark.parametrize("kind", ["access", "portability"])
 def test_both_kinds_export_the_same_shape(dsr: DataSubjectRequests, people: People, kind: str) -> None:
-    bundle = dsr.export(dsr.open("s1", kind).request_id)
+    bundle = dsr.export(dsr.open("s1", kind, actor="tester").request_id, actor="tester")
     VALIDATOR.validate(bundle)
     assert set(bundle["collections"]) == {"customers", "tickets"}

@@ -16,10 +16,10 @@ from veil.vault import Vault
 @pytest.fixture
 def planted(vault: Vault, canary_pii: Canary) -> str:
     """A record of subject ``c1`` holding every canary value in fields that keep them as given."""
-    vault.add_subject("c1", "DE")
-    vault.put("tickets", "c1", {"body": canary_pii.text()}, purpose="support")
+    vault.add_subject("c1", "DE", actor="tester")
+    vault.put("tickets", "c1", {"body": canary_pii.text()}, purpose="support", actor="tester")
     return vault.put("customers", "c1", {"email": canary_pii.email, "name": f"{canary_pii.phone} {canary_pii.ssn}",
-                                         "notes": canary_pii.text()}, purpose="support")
+                                         "notes": canary_pii.text()}, purpose="support", actor="tester")
 
 
 def _message(action: Callable[[], object]) -> str:
@@ -29,22 +29,22 @@ def _message(action: Callable[[], object]) -> str:
 
 
 def _errors(dsr: DataSubjectRequests, canary: Canary, record_id: str) -> list[str]:
-    access = dsr.open("c1", "access").request_id
-    fix = dsr.open("c1", "rectification").request_id
+    access = dsr.open("c1", "access", actor="tester").request_id
+    fix = dsr.open("c1", "rectification", actor="tester").request_id
     attempts: list[Callable[[], object]] = [
-        lambda: dsr.open(canary.email, "access"),
-        lambda: dsr.open("c1", canary.email),
-        lambda: dsr.open("nobody", "access", region=canary.email),
+        lambda: dsr.open(canary.email, "access", actor="tester"),
+        lambda: dsr.open("c1", canary.email, actor="tester"),
+        lambda: dsr.open("nobody", "access", region=canary.email, actor="tester"),
         lambda: dsr.open("c1", "access", actor=canary.text() * 3),  # longer than an actor may be
         lambda: dsr.get(canary.email),
         lambda: dsr.list(status=canary.ssn),
-        lambda: dsr.erase(access),
-        lambda: dsr.reject(access, reason=canary.card),
-        lambda: dsr.rectify(fix, canary.email, record_id, {"email": "x@example.org"}),
-        lambda: dsr.rectify(fix, "customers", canary.phone, {"email": "x@example.org"}),
-        lambda: dsr.rectify(fix, "customers", record_id, {canary.email: "x"}),
-        lambda: dsr.rectify(fix, "customers", record_id, {"age": canary.ssn}),
-        lambda: dsr.rectify(fix, "customers", record_id, {"notes": canary.text() * 2_000}),
+        lambda: dsr.erase(access, actor="tester"),
+        lambda: dsr.reject(access, reason=canary.card, actor="tester"),
+        lambda: dsr.rectify(fix, canary.email, record_id, {"email": "x@example.org"}, actor="tester"),
+        lambda: dsr.rectify(fix, "customers", canary.phone, {"email": "x@example.org"}, actor="tester"),
+        lambda: dsr.rectify(fix, "customers", record_id, {canary.email: "x"}, actor="tester"),
+        lambda: dsr.rectify(fix, "customers", record_id, {"age": canary.ssn}, actor="tester"),
+        lambda: dsr.rectify(fix, "customers", record_id, {"notes": canary.text() * 2_000}, actor="tester"),
         lambda: Receipt.from_json(canary.text()),
     ]
     return [_message(attempt) for attempt in attempts]
@@ -53,11 +53,11 @@ def _errors(dsr: DataSubjectRequests, canary: Canary, record_id: str) -> list[st
 def test_no_canary_in_errors_audit_or_receipts(vault: Vault, dsr: DataSubjectRequests, canary_pii: Canary,
                                                planted: str) -> None:
     messages = _errors(dsr, canary_pii, planted)
-    bundle = dsr.export(dsr.open("c1", "portability").request_id)
+    bundle = dsr.export(dsr.open("c1", "portability", actor="tester").request_id, actor="tester")
     assert canary_pii.email in json.dumps(bundle)  # the subject does get its own data back
-    fix = dsr.open("c1", "rectification")
-    dsr.rectify(fix.request_id, "customers", planted, {"name": canary_pii.card})
-    erasure = dsr.erase(dsr.open("c1", "erasure").request_id)
+    fix = dsr.open("c1", "rectification", actor="tester")
+    dsr.rectify(fix.request_id, "customers", planted, {"name": canary_pii.card}, actor="tester")
+    erasure = dsr.erase(dsr.open("c1", "erasure", actor="tester").request_id, actor="tester")
     requests = dsr.list(subject_id="c1")
     assert len(messages) == 14
     assert len(requests) == 5
@@ -67,14 +67,14 @@ def test_no_canary_in_errors_audit_or_receipts(vault: Vault, dsr: DataSubjectReq
 
 def test_no_canary_after_errors_on_a_closed_request(vault: Vault, dsr: DataSubjectRequests,
                                                     canary_pii: Canary, planted: str) -> None:
-    request = dsr.open("c1", "rectification")
-    dsr.rectify(request.request_id, "customers", planted, {"email": "fresh@example.org"})
-    again = _message(lambda: dsr.rectify(request.request_id, "customers", planted, {"email": canary_pii.email}))
+    request = dsr.open("c1", "rectification", actor="tester")
+    dsr.rectify(request.request_id, "customers", planted, {"email": "fresh@example.org"}, actor="tester")
+    again = _message(lambda: dsr.rectify(request.request_id, "customers", planted, {"email": canary_pii.email}, actor="tester"))
     assert "completed" in again
     canary_pii.assert_absent(again, repr(vault.audit.entries(limit=1000)))
-    assert vault.find("customers", "email", canary_pii.email, purpose="support") == []
+    assert vault.find("customers", "email", canary_pii.email, purpose="support", actor="tester") == []
 
 
 def test_no_canary_in_the_error_for_an_unknown_region(dsr: DataSubjectRequests, canary_pii: Canary) -> None:
     # a 16-character phone number passes the length check every region goes through
-    canary_pii.assert_absent(_message(lambda: dsr.open("nobody", "access", region=canary_pii.phone)))
+    canary_pii.assert_absent(_message(lambda: dsr.open("nobody", "access", region=canary_pii.phone, actor="tester")))

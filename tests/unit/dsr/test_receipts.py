@@ -22,7 +22,7 @@ def _public_key(vault: Vault) -> bytes:
 
 
 def _erase(dsr: DataSubjectRequests, subject_id: str = "s1") -> Receipt:
-    return dsr.erase(dsr.open(subject_id, "erasure").request_id, actor="dpo")
+    return dsr.erase(dsr.open(subject_id, "erasure", actor="tester").request_id, actor="dpo")
 
 
 # -- receipts --------------------------------------------------------------------------
@@ -69,8 +69,8 @@ def test_malformed_receipt_is_simply_invalid(vault: Vault, dsr: DataSubjectReque
 
 def test_receipt_round_trips_through_json_and_the_request_row(vault: Vault, dsr: DataSubjectRequests,
                                                               people: People) -> None:
-    request = dsr.open("s1", "erasure")
-    receipt = dsr.erase(request.request_id)
+    request = dsr.open("s1", "erasure", actor="tester")
+    receipt = dsr.erase(request.request_id, actor="tester")
     assert Receipt.from_json(receipt.to_json()) == receipt
     stored = dsr.get(request.request_id).receipt
     assert stored is not None
@@ -89,8 +89,8 @@ def test_from_json_refuses_what_is_not_a_receipt(text: str) -> None:
 
 def test_erase_receipt_states_what_was_removed(vault: Vault, dsr: DataSubjectRequests, people: People,
                                                clock: FixedClock) -> None:
-    vault.consent.grant("s1", "marketing", source="form", policy_version="1")
-    request = dsr.open("s1", "erasure")
+    vault.consent.grant("s1", "marketing", source="form", policy_version="1", actor="tester")
+    request = dsr.open("s1", "erasure", actor="tester")
     payload = dsr.erase(request.request_id, actor="dpo").payload
     assert payload["records"] == {"customers": 1, "tickets": 1}
     assert (payload["blind_index_entries"], payload["consent_events"]) == (1, 1)
@@ -99,7 +99,7 @@ def test_erase_receipt_states_what_was_removed(vault: Vault, dsr: DataSubjectReq
     assert (payload["kind"], payload["request_id"], payload["subject_id"]) == ("erasure", request.request_id, "s1")
     assert (payload["actor"], payload["profile"], payload["completed_at"]) == ("dpo", "gdpr", clock.now().isoformat())
     erase_entry = vault.audit.entries(action="subject.erase")[-1]
-    assert (payload["audit_seq"], erase_entry.request_id) == (erase_entry.seq, request.request_id)
+    assert (payload["audit_seq"], erase_entry.request_id) == (erase_entry.index, request.request_id)
     assert json.loads(json.dumps(payload)) == payload
 
 
@@ -107,12 +107,12 @@ def test_after_erasure_the_vault_holds_nothing_of_the_subject(vault: Vault, dsr:
                                                               people: People) -> None:
     _erase(dsr)
     for collection in ("customers", "tickets"):
-        assert {r.subject_id for r in vault.records(collection, purpose="support")} == {"s2"}
-    assert vault.find("customers", "email", "ada@example.org", purpose="support") == []
+        assert {r.subject_id for r in vault.records(collection, purpose="support", actor="tester")} == {"s2"}
+    assert vault.find("customers", "email", "ada@example.org", purpose="support", actor="tester") == []
     assert vault.consent.history("s1") == []
     with pytest.raises(NotFound):
-        vault.subject("s1")
-    assert vault.get("customers", people.s2_customer, purpose="support").fields["email"] == "bob@example.net"
+        vault.subject("s1", actor="tester")
+    assert vault.get("customers", people.s2_customer, purpose="support", actor="tester").fields["email"] == "bob@example.net"
 
 
 def test_erasure_reaches_registered_derived_stores(vault: Vault, dsr: DataSubjectRequests,
@@ -130,24 +130,24 @@ def test_erasure_reaches_registered_derived_stores(vault: Vault, dsr: DataSubjec
 
 def test_erasure_taints_artifacts_made_from_the_subject(vault: Vault, dsr: DataSubjectRequests,
                                                         people: People) -> None:
-    vault.consent.grant("s1", "training", source="app", policy_version="1")
-    dataset = vault.export_dataset("customers", purpose="training", name="fine-tune-v1")
+    vault.consent.grant("s1", "training", source="app", policy_version="1", actor="tester")
+    dataset = vault.export_dataset("customers", purpose="training", name="fine-tune-v1", actor="tester")
     assert {r.subject_id for r in dataset.records} == {"s1"}  # s2 gave no consent
     model = vault.register_artifact(kind="model", name="support-bot", subject_ids=["s1", "s2"],
-                                    parent_id=dataset.artifact_id)
-    clean = vault.register_artifact(kind="model", name="s2-only", subject_ids=["s2"])
+                                    parent_id=dataset.artifact_id, actor="tester")
+    clean = vault.register_artifact(kind="model", name="s2-only", subject_ids=["s2"], actor="tester")
     receipt = _erase(dsr)
     assert sorted(receipt.payload["tainted_artifacts"]) == sorted([dataset.artifact_id, model])
-    assert {a.artifact_id for a in vault.artifacts(tainted=True)} == {dataset.artifact_id, model}
-    assert [a.artifact_id for a in vault.artifacts(tainted=False)] == [clean]
+    assert {a.artifact_id for a in vault.artifacts(tainted=True, actor="tester")} == {dataset.artifact_id, model}
+    assert [a.artifact_id for a in vault.artifacts(tainted=False, actor="tester")] == [clean]
 
 
 def test_erasure_of_an_unregistered_subject_still_answers(vault: Vault, dsr: DataSubjectRequests) -> None:
     store = InMemoryDerivedStore("cache")
     vault.register_derived_store(store)
     store.put("k", "ghost", "cached answer")
-    request = dsr.open("ghost", "erasure", region="DE")
-    receipt = dsr.erase(request.request_id)
+    request = dsr.open("ghost", "erasure", region="DE", actor="tester")
+    receipt = dsr.erase(request.request_id, actor="tester")
     assert (receipt.payload["key_destroyed"], receipt.payload["records"]) == (False, {})
     assert receipt.payload["derived"] == {"cache": 1}
     assert store.count_subject("ghost") == 0
@@ -156,10 +156,10 @@ def test_erasure_of_an_unregistered_subject_still_answers(vault: Vault, dsr: Dat
 
 def test_second_erasure_of_a_completed_request_is_refused(vault: Vault, dsr: DataSubjectRequests,
                                                           people: People) -> None:
-    request = dsr.open("s1", "erasure")
-    first = dsr.erase(request.request_id)
+    request = dsr.open("s1", "erasure", actor="tester")
+    first = dsr.erase(request.request_id, actor="tester")
     with pytest.raises(IntegrityError):
-        dsr.erase(request.request_id)
+        dsr.erase(request.request_id, actor="tester")
     stored = dsr.get(request.request_id).receipt
     assert stored is not None
     assert Receipt.from_json(json.dumps(stored)) == first
@@ -171,14 +171,14 @@ def test_second_erasure_of_a_completed_request_is_refused(vault: Vault, dsr: Dat
 
 def test_rectify_changes_the_value_and_the_blind_index(vault: Vault, dsr: DataSubjectRequests,
                                                        people: People) -> None:
-    request = dsr.open("s1", "rectification")
+    request = dsr.open("s1", "rectification", actor="tester")
     receipt = dsr.rectify(request.request_id, "customers", people.s1_customer,
                           {"email": "ada.king@example.org", "name": "Ada King"}, actor="agent-7")
-    record = vault.get("customers", people.s1_customer, purpose="support")
+    record = vault.get("customers", people.s1_customer, purpose="support", actor="tester")
     assert (record.fields["email"], record.fields["name"]) == ("ada.king@example.org", "Ada King")
     assert [r.record_id for r in vault.find("customers", "email", "ada.king@example.org",
-                                            purpose="support")] == [people.s1_customer]
-    assert vault.find("customers", "email", "ada@example.org", purpose="support") == []
+                                            purpose="support", actor="tester")] == [people.s1_customer]
+    assert vault.find("customers", "email", "ada@example.org", purpose="support", actor="tester") == []
     assert receipt.payload["fields"] == ["email", "name"]
     assert (receipt.payload["collection"], receipt.payload["record_id"]) == ("customers", people.s1_customer)
     assert verify_receipt(receipt, _public_key(vault))
@@ -189,27 +189,27 @@ def test_rectify_changes_the_value_and_the_blind_index(vault: Vault, dsr: DataSu
 
 def test_rectify_of_another_subjects_record_is_refused(vault: Vault, dsr: DataSubjectRequests,
                                                        people: People) -> None:
-    request = dsr.open("s1", "rectification")
+    request = dsr.open("s1", "rectification", actor="tester")
     with pytest.raises(NotFound) as refused:
-        dsr.rectify(request.request_id, "customers", people.s2_customer, {"email": "evil@example.org"})
+        dsr.rectify(request.request_id, "customers", people.s2_customer, {"email": "evil@example.org"}, actor="tester")
     with pytest.raises(NotFound) as missing:
-        dsr.rectify(request.request_id, "customers", "no-such-record", {"email": "evil@example.org"})
+        dsr.rectify(request.request_id, "customers", "no-such-record", {"email": "evil@example.org"}, actor="tester")
     # the refusal reads like a missing record: it never says the record exists or whose it is
     assert refused.value.message.replace(people.s2_customer, "X") == missing.value.message.replace(
         "no-such-record", "X")
     assert "s2" not in refused.value.message.replace(people.s2_customer, "")
-    assert vault.get("customers", people.s2_customer, purpose="support").fields["email"] == "bob@example.net"
+    assert vault.get("customers", people.s2_customer, purpose="support", actor="tester").fields["email"] == "bob@example.net"
     assert dsr.get(request.request_id).status == "open"
 
 
 def test_rectify_with_no_or_bad_values_changes_nothing(vault: Vault, dsr: DataSubjectRequests,
                                                        people: People) -> None:
-    request = dsr.open("s1", "rectification")
+    request = dsr.open("s1", "rectification", actor="tester")
     with pytest.raises(InvalidInput, match="non-empty mapping"):
-        dsr.rectify(request.request_id, "customers", people.s1_customer, {})
+        dsr.rectify(request.request_id, "customers", people.s1_customer, {}, actor="tester")
     with pytest.raises(InvalidInput, match="integer"):
-        dsr.rectify(request.request_id, "customers", people.s1_customer, {"age": "old"})
+        dsr.rectify(request.request_id, "customers", people.s1_customer, {"age": "old"}, actor="tester")
     with pytest.raises(InvalidInput, match="not declared"):
-        dsr.rectify(request.request_id, "customers", people.s1_customer, {"shoe_size": 44})
-    assert vault.get("customers", people.s1_customer, purpose="support").fields["age"] == 36
+        dsr.rectify(request.request_id, "customers", people.s1_customer, {"shoe_size": 44}, actor="tester")
+    assert vault.get("customers", people.s1_customer, purpose="support", actor="tester").fields["age"] == 36
     assert dsr.get(request.request_id).status == "open"

@@ -14,10 +14,11 @@ from tests.conftest import Backend, postgres_unavailable
 from veil.errors import ConfigError, StorageError
 from veil.storage import DATA_METADATA, KEYS_METADATA, Database, current_revision, upgrade
 from veil.storage._migrate import Which, version_table
-from veil.storage.tables import key_epochs, subjects
+from veil.storage.tables import audit_entries, audit_unchained, key_epochs, subjects
 
 METADATA = {"data": DATA_METADATA, "keys": KEYS_METADATA}
 WHICH: tuple[Which, ...] = ("data", "keys")
+HEAD = {"data": "0002", "keys": "0001"}
 
 
 def _differences(db: Database, which: Which) -> list[object]:
@@ -39,7 +40,7 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_table_definitions(backe
             assert current_revision(db, which) is None
             assert _tables(db) == set()
             upgrade(db, which)
-            assert current_revision(db, which) == "0001"
+            assert current_revision(db, which) == HEAD[which]
             assert _differences(db, which) == []
             assert _tables(db) == set(METADATA[which].tables) | {version_table(which)}
     finally:
@@ -73,12 +74,32 @@ def test_running_upgrade_twice_is_a_no_op_that_keeps_the_rows(backend: Backend) 
         tables = (_tables(data), _tables(keys))
         upgrade(data, "data")
         upgrade(keys, "keys", "0001")
-        assert (current_revision(data, "data"), current_revision(keys, "keys")) == ("0001", "0001")
+        assert (current_revision(data, "data"), current_revision(keys, "keys")) == (HEAD["data"], HEAD["keys"])
         assert (_tables(data), _tables(keys)) == tables
         with data.read() as conn:
             assert conn.execute(sa.select(subjects.c.subject_id)).scalars().all() == ["s1"]
         with keys.read() as conn:
             assert conn.execute(sa.select(key_epochs.c.epoch)).scalars().all() == [1]
+    finally:
+        data.dispose()
+        keys.dispose()
+
+
+def test_0002_keeps_the_unchained_audit_entries_and_starts_an_empty_tree(backend: Backend) -> None:
+    data, keys = backend.open()
+    try:
+        upgrade(data, "data", "0001")
+        with data.write() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO veil_audit_entries (at, actor, action, resource, decision, counts) "
+                "VALUES (:at, 'cli', 'vault.put', 'collection:customers', 'allow', '{}')"
+            ), {"at": datetime(2026, 3, 1, tzinfo=UTC)})
+        upgrade(data, "data")
+        assert current_revision(data, "data") == "0002"
+        with data.read() as conn:
+            kept = conn.execute(sa.select(audit_unchained.c.actor, audit_unchained.c.action)).all()
+            assert conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar_one() == 0
+        assert [tuple(row) for row in kept] == [("cli", "vault.put")]
     finally:
         data.dispose()
         keys.dispose()

@@ -20,7 +20,7 @@ def count(db: Database, table: sa.Table, *where: Any) -> int:
 def sibling(vault: Vault, **options: Any) -> Vault:
     """Another vault on ``vault``'s databases and key provider (a second process, another store)."""
     settings: dict[str, Any] = {"profiles": vault.profiles, "location": vault.location, "clock": vault.clock,
-                                "schema": vault.schema}
+                                "schema": vault.schema, "policy": vault.policy}
     settings.update(options)
     schema = settings.pop("schema")
     return Vault(vault.data, vault.keys.db, vault.keys.provider, schema, **settings)

@@ -27,17 +27,17 @@ WRAPPED_SIZE = NONCE_SIZE + KEY_SIZE + 16  # nonce || sealed 32-byte key || GCM 
 
 def _plant(vault: Vault, canary: Canary) -> list[str]:
     """Records holding the planted values in sealed fields, through every write path."""
-    vault.add_subject("subject-alpha-7", "DE")
-    vault.add_subject("subject-beta-9", "US-CA")
+    vault.add_subject("subject-alpha-7", "DE", actor="tester")
+    vault.add_subject("subject-beta-9", "US-CA", actor="tester")
     ids = [
         vault.put("customers", "subject-alpha-7", {"email": canary.email, "name": canary.ssn, "age": 33},
-                  purpose="support"),
-        vault.put("tickets", "subject-alpha-7", {"body": canary.text()}, purpose="support"),
-        vault.put("customers", "subject-beta-9", {"email": OWN_EMAIL, "name": canary.phone}, purpose="support"),
+                  purpose="support", actor="tester"),
+        vault.put("tickets", "subject-alpha-7", {"body": canary.text()}, purpose="support", actor="tester"),
+        vault.put("customers", "subject-beta-9", {"email": OWN_EMAIL, "name": canary.phone}, purpose="support", actor="tester"),
     ]
-    vault.update("customers", ids[2], {"name": canary.card}, purpose="support")
-    vault.consent.grant("subject-alpha-7", "marketing", source="web-form", policy_version="2026-01")
-    assert [r.record_id for r in vault.find("customers", "email", canary.email, purpose="support")] == [ids[0]]
+    vault.update("customers", ids[2], {"name": canary.card}, purpose="support", actor="tester")
+    vault.consent.grant("subject-alpha-7", "marketing", source="web-form", policy_version="2026-01", actor="tester")
+    assert [r.record_id for r in vault.find("customers", "email", canary.email, purpose="support", actor="tester")] == [ids[0]]
     return ids
 
 
@@ -144,15 +144,15 @@ def _store_payload(db: Database, record_id: str, payload: bytes) -> None:
 
 def _assert_unreadable(vault: Vault, collection: str, record_id: str) -> None:
     with pytest.raises(DecryptionFailed) as caught:
-        vault.get(collection, record_id, purpose="support")
+        vault.get(collection, record_id, purpose="support", actor="tester")
     assert str(caught.value) == "decryption failed"  # no reason, no value
 
 
 def test_swapping_payloads_between_two_records_of_one_subject_fails_to_decrypt(
         vault: Vault, databases: Databases) -> None:
-    vault.add_subject("s1", "DE")
-    first = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support")
-    second = vault.put("customers", "s1", {"email": "two@example.org"}, purpose="support")
+    vault.add_subject("s1", "DE", actor="tester")
+    first = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support", actor="tester")
+    second = vault.put("customers", "s1", {"email": "two@example.org"}, purpose="support", actor="tester")
     one, two = _payloads(databases[0], first, second)
     _store_payload(databases[0], first, two)
     _store_payload(databases[0], second, one)
@@ -161,10 +161,10 @@ def test_swapping_payloads_between_two_records_of_one_subject_fails_to_decrypt(
 
 
 def test_copying_a_payload_to_another_subjects_record_fails_to_decrypt(vault: Vault, databases: Databases) -> None:
-    vault.add_subject("s1", "DE")
-    vault.add_subject("s2", "DE")
-    mine = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support")
-    theirs = vault.put("customers", "s2", {"email": "two@example.org"}, purpose="support")
+    vault.add_subject("s1", "DE", actor="tester")
+    vault.add_subject("s2", "DE", actor="tester")
+    mine = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support", actor="tester")
+    theirs = vault.put("customers", "s2", {"email": "two@example.org"}, purpose="support", actor="tester")
     [payload] = _payloads(databases[0], mine)
     _store_payload(databases[0], theirs, payload)
     _assert_unreadable(vault, "customers", theirs)
@@ -172,8 +172,8 @@ def test_copying_a_payload_to_another_subjects_record_fails_to_decrypt(vault: Va
 
 def test_moving_a_fields_ciphertext_to_another_field_name_fails_to_decrypt(
         vault: Vault, databases: Databases) -> None:
-    vault.add_subject("s1", "DE")
-    record_id = vault.put("customers", "s1", {"email": "one@example.org", "name": "Ana"}, purpose="support")
+    vault.add_subject("s1", "DE", actor="tester")
+    record_id = vault.put("customers", "s1", {"email": "one@example.org", "name": "Ana"}, purpose="support", actor="tester")
     [payload] = _payloads(databases[0], record_id)
     sealed = unpack(payload)
     _store_payload(databases[0], record_id, pack({"email": sealed["email"], "name": sealed["email"]}))
@@ -182,8 +182,8 @@ def test_moving_a_fields_ciphertext_to_another_field_name_fails_to_decrypt(
 
 @sqlite_only
 def test_one_flipped_ciphertext_byte_fails_to_decrypt(vault: Vault, databases: Databases) -> None:
-    vault.add_subject("s1", "DE")
-    record_id = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support")
+    vault.add_subject("s1", "DE", actor="tester")
+    record_id = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support", actor="tester")
     [payload] = _payloads(databases[0], record_id)
     tampered = bytearray(payload)
     tampered[-1] ^= 0x01
@@ -192,20 +192,20 @@ def test_one_flipped_ciphertext_byte_fails_to_decrypt(vault: Vault, databases: D
 
 
 def test_a_vault_with_another_key_provider_opens_nothing(vault: Vault, databases: Databases) -> None:
-    vault.add_subject("s1", "DE")
-    record_id = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support")
+    vault.add_subject("s1", "DE", actor="tester")
+    record_id = vault.put("customers", "s1", {"email": "one@example.org"}, purpose="support", actor="tester")
     stranger = Vault(databases[0], databases[1], InMemoryKeyProvider(), vault.schema, profiles=vault.profiles,
-                     location="EU", clock=vault.clock)
+                     location="EU", clock=vault.clock, policy=vault.policy)
     with pytest.raises(DecryptionFailed) as caught:
-        stranger.get("customers", record_id, purpose="support")
+        stranger.get("customers", record_id, purpose="support", actor="tester")
     assert str(caught.value) == "decryption failed"
-    assert sibling(vault).get("customers", record_id, purpose="support").fields == {"email": "one@example.org"}
+    assert sibling(vault).get("customers", record_id, purpose="support", actor="tester").fields == {"email": "one@example.org"}
 
 
 def test_there_is_no_plaintext_mode() -> None:
     assert set(inspect.signature(Vault.__init__).parameters) == {
         "self", "data", "keys", "provider", "schema", "profiles", "location", "regions", "clock", "derived",
-        "key_cache_ttl"}
+        "key_cache_ttl", "policy", "audit_origin", "head_every"}
     assert {f.name for f in dataclasses.fields(FieldSpec)} == {
         "name", "category", "purposes", "type", "lookup", "required", "max_bytes", "redact"}
 

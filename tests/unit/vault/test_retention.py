@@ -47,30 +47,30 @@ def test_deadline_is_creation_plus_the_tightest_of_collection_retention_and_prof
         vault: Vault, clock: FixedClock, region: str, collection: str, values: dict[str, object],
         days: int) -> None:
     extended = _with_devices(vault)
-    extended.add_subject("s1", region)
-    record_id = extended.put(collection, "s1", values, purpose="support")
-    assert extended.get(collection, record_id, purpose="support").expires_at == clock.now() + days * DAY
+    extended.add_subject("s1", region, actor="tester")
+    record_id = extended.put(collection, "s1", values, purpose="support", actor="tester")
+    assert extended.get(collection, record_id, purpose="support", actor="tester").expires_at == clock.now() + days * DAY
 
 
 def test_record_with_no_limit_anywhere_has_no_deadline_and_is_never_swept(vault: Vault, clock: FixedClock) -> None:
     extended = _with_devices(vault)
-    extended.add_subject("ca1", "US-CA")  # ccpa has no default cap and none for contact data
-    record_id = extended.put("ledger", "ca1", {"label": "x"}, purpose="support")
-    assert extended.get("ledger", record_id, purpose="support").expires_at is None
-    assert extended.sweep_expired(now=clock.now() + 100_000 * DAY).total == 0
-    assert extended.get("ledger", record_id, purpose="support").fields == {"label": "x"}
+    extended.add_subject("ca1", "US-CA", actor="tester")  # ccpa has no default cap and none for contact data
+    record_id = extended.put("ledger", "ca1", {"label": "x"}, purpose="support", actor="tester")
+    assert extended.get("ledger", record_id, purpose="support", actor="tester").expires_at is None
+    assert extended.sweep_expired(now=clock.now() + 100_000 * DAY, actor="tester").total == 0
+    assert extended.get("ledger", record_id, purpose="support", actor="tester").fields == {"label": "x"}
 
 
 def _population(vault: Vault) -> dict[str, str]:
-    vault.add_subject("de1", "DE")
-    vault.add_subject("ca1", "US-CA")
+    vault.add_subject("de1", "DE", actor="tester")
+    vault.add_subject("ca1", "US-CA", actor="tester")
     return {
         "short-customer": vault.put("customers", "de1", {"email": "short@example.org", "notes": "n"},
-                                    purpose="support"),  # 365 days
-        "short-ticket": vault.put("tickets", "de1", {"body": "b"}, purpose="support"),  # 365 days
-        "long-customer": vault.put("customers", "de1", {"email": "long@example.org"}, purpose="support"),  # 730
+                                    purpose="support", actor="tester"),  # 365 days
+        "short-ticket": vault.put("tickets", "de1", {"body": "b"}, purpose="support", actor="tester"),  # 365 days
+        "long-customer": vault.put("customers", "de1", {"email": "long@example.org"}, purpose="support", actor="tester"),  # 730
         "ccpa-customer": vault.put("customers", "ca1", {"email": "ca@example.org", "notes": "n"},
-                                   purpose="support"),  # 730
+                                   purpose="support", actor="tester"),  # 730
     }
 
 
@@ -92,9 +92,9 @@ def test_sweep_past_the_deadline_removes_expired_records_and_their_blind_index_r
     assert count(databases[0], blind_index, blind_index.c.record_id == ids["short-customer"]) == 0
     assert count(databases[0], blind_index) == 2
     with pytest.raises(NotFound):
-        vault.get("customers", ids["short-customer"], purpose="support")
-    assert vault.find("customers", "email", "short@example.org", purpose="support") == []
-    assert [r.record_id for r in vault.find("customers", "email", "long@example.org", purpose="support")] \
+        vault.get("customers", ids["short-customer"], purpose="support", actor="tester")
+    assert vault.find("customers", "email", "short@example.org", purpose="support", actor="tester") == []
+    assert [r.record_id for r in vault.find("customers", "email", "long@example.org", purpose="support", actor="tester")] \
         == [ids["long-customer"]]
     [entry] = vault.audit.entries(action="retention.sweep")
     assert (entry.actor, entry.resource, entry.at) == ("retention-job", "vault", clock.now())
@@ -105,17 +105,17 @@ def test_nothing_is_removed_before_the_deadline_and_the_deadline_itself_is_expir
         vault: Vault, databases: Databases, clock: FixedClock) -> None:
     ids = _population(vault)
     clock.advance(365 * DAY - timedelta(seconds=1))
-    assert vault.sweep_expired().removed == {}
+    assert vault.sweep_expired(actor="tester").removed == {}
     assert _left(databases) == set(ids.values())
     assert vault.audit.entries(action="retention.sweep")[-1].counts == {"records": 0}
     clock.advance(timedelta(seconds=1))
-    assert vault.sweep_expired().total == 2
+    assert vault.sweep_expired(actor="tester").total == 2
 
 
 def test_sweep_at_a_given_moment_uses_it_instead_of_the_clock(
         vault: Vault, databases: Databases, clock: FixedClock) -> None:
     _population(vault)
-    report = vault.sweep_expired(now=clock.now() + 731 * DAY)
+    report = vault.sweep_expired(now=clock.now() + 731 * DAY, actor="tester")
     assert report.removed == {"customers": 3, "tickets": 1}
     assert _left(databases) == set()
     assert count(databases[0], blind_index) == 0
@@ -125,16 +125,16 @@ def test_sweep_at_a_given_moment_uses_it_instead_of_the_clock(
 def test_each_sweep_writes_exactly_one_audit_entry(vault: Vault, clock: FixedClock) -> None:
     _population(vault)
     clock.advance(800 * DAY)
-    vault.sweep_expired()
-    vault.sweep_expired()
+    vault.sweep_expired(actor="tester")
+    vault.sweep_expired(actor="tester")
     assert [e.counts["records"] for e in vault.audit.entries(action="retention.sweep")] == [4, 0]
 
 
 @sqlite_only
 def test_update_adding_a_capped_field_tightens_the_deadline(vault: Vault, clock: FixedClock) -> None:
-    vault.add_subject("de1", "DE")
-    record_id = vault.put("customers", "de1", {"email": "a@example.org"}, purpose="support")
+    vault.add_subject("de1", "DE", actor="tester")
+    record_id = vault.put("customers", "de1", {"email": "a@example.org"}, purpose="support", actor="tester")
     created = clock.now()
     clock.advance(DAY)
-    vault.update("customers", record_id, {"notes": "free text now held"}, purpose="support")
-    assert vault.get("customers", record_id, purpose="support").expires_at == created + 365 * DAY
+    vault.update("customers", record_id, {"notes": "free text now held"}, purpose="support", actor="tester")
+    assert vault.get("customers", record_id, purpose="support", actor="tester").expires_at == created + 365 * DAY

@@ -1,0 +1,159 @@
+"""One audit entry and its canonical bytes, the data of its Merkle leaf.
+
+An entry holds metadata only (ids, names, a decision, counts), never a value. Its leaf data is
+``veil-audit/1`` and the stored columns joined by the unit separator (0x1F), exactly as stored,
+so that verification can rebuild every leaf from the table alone, in SQL (``leaf_text_sql``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from veil.errors import InvalidInput
+from veil.storage.tables import audit_entries
+
+DECISIONS = frozenset({"allow", "deny", "error"})
+LEAF_PREFIX = "veil-audit/1"
+SEPARATOR = "\x1f"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# column -> its longest value; the text columns of the leaf, in leaf order after idx and at_us
+_TEXT_COLUMNS = {
+    "actor": 128,
+    "action": 64,
+    "resource": 256,
+    "subject": 128,
+    "purpose": 64,
+    "decision": 16,
+    "rule": 128,
+    "request_id": 64,
+}
+_OPTIONAL = frozenset({"subject", "purpose", "rule", "request_id"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_COUNT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?")  # "records.customers"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What happened, never to what values: ids, names, a decision, the rule that decided and counts."""
+
+    action: str
+    actor: str
+    resource: str
+    decision: str = "allow"
+    purpose: str | None = None
+    subject: str | None = None
+    rule: str | None = None
+    request_id: str | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    at: datetime | None = None
+    index: int | None = None  # the leaf's position in the tree, once appended
+
+    def __post_init__(self) -> None:
+        if self.decision not in DECISIONS:
+            raise InvalidInput(f"audit decision must be one of {sorted(DECISIONS)}")
+        for name, limit in _TEXT_COLUMNS.items():
+            value = getattr(self, name)
+            if name in _OPTIONAL and value == "":
+                object.__setattr__(self, name, None)  # "" and None would be one leaf text
+                value = None
+            if value is None and name in _OPTIONAL:
+                continue
+            if not isinstance(value, str) or not value or len(value) > limit or _CONTROL.search(value):
+                raise InvalidInput(f"audit {name} must be 1 to {limit} printable characters")
+        for name, count in self.counts.items():
+            if not isinstance(name, str) or not _COUNT_NAME.fullmatch(name):
+                raise InvalidInput("audit count names are lower-case identifiers")
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise InvalidInput("audit counts must be integers")
+
+    def row(self, index: int, at: datetime) -> dict[str, Any]:
+        """The stored columns, without the leaf hash."""
+        columns: dict[str, Any] = {name: getattr(self, name) for name in _TEXT_COLUMNS}
+        columns.update(idx=index, at_us=to_micros(at), counts=json.dumps(dict(self.counts), sort_keys=True))
+        return columns
+
+    def prepare(self, now: datetime) -> Prepared:
+        """Everything of the row and leaf text but the index, computed before the append lock is taken."""
+        at_us = to_micros(self.at or now)
+        texts = tuple(getattr(self, name) for name in _TEXT_COLUMNS)
+        counts = json.dumps(dict(self.counts), sort_keys=True)
+        tail = SEPARATOR.join([str(at_us), *("" if t is None else t for t in texts), counts])
+        return Prepared(at_us, texts, counts, tail)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An entry's stored values and the part of its leaf text after the index."""
+
+    at_us: int
+    texts: tuple[str | None, ...]  # in COLUMNS order after idx and at_us
+    counts: str
+    tail: str
+
+    def leaf_data(self, index: int) -> bytes:
+        return f"{LEAF_PREFIX}{SEPARATOR}{index}{SEPARATOR}{self.tail}".encode()
+
+    def values(self, index: int, leaf: bytes) -> tuple[Any, ...]:
+        return (index, self.at_us, *self.texts, self.counts, leaf)
+
+
+#: The stored columns in the order of ``Prepared.values``.
+COLUMNS = ("idx", "at_us", *_TEXT_COLUMNS, "counts", "leaf_hash")
+
+
+def leaf_text(row: Mapping[str, Any]) -> str:
+    """The canonical leaf data of a stored row (the same text ``leaf_text_sql`` builds)."""
+    parts = [LEAF_PREFIX, str(row["idx"]), str(row["at_us"])]
+    parts += ["" if row[name] is None else str(row[name]) for name in _TEXT_COLUMNS]
+    parts.append(str(row["counts"]))
+    return SEPARATOR.join(parts)
+
+
+def leaf_text_sql() -> sa.ColumnElement[str]:
+    """The database computes each leaf's text itself: one string per row is cheap to stream."""
+    columns = audit_entries.c
+    parts: list[sa.ColumnElement[Any]] = [
+        sa.literal(LEAF_PREFIX, sa.Text),
+        sa.cast(columns.idx, sa.Text),
+        sa.cast(columns.at_us, sa.Text),
+    ]
+    parts += [sa.func.coalesce(columns[name], sa.literal("", sa.Text)) for name in _TEXT_COLUMNS]
+    parts.append(columns.counts)
+    text: sa.ColumnElement[Any] = parts[0]
+    for part in parts[1:]:
+        text = text.op("||")(sa.literal(SEPARATOR, sa.Text)).op("||")(part)
+    return sa.cast(text, sa.Text)
+
+
+def entry_of(row: Mapping[Any, Any]) -> AuditEntry:
+    return AuditEntry(
+        action=row["action"],
+        actor=row["actor"],
+        resource=row["resource"],
+        decision=row["decision"],
+        purpose=row["purpose"],
+        subject=row["subject"],
+        rule=row["rule"],
+        request_id=row["request_id"],
+        counts=json.loads(row["counts"]),
+        at=from_micros(int(row["at_us"])),
+        index=int(row["idx"]),
+    )
+
+
+def to_micros(at: datetime) -> int:
+    if at.tzinfo is None:
+        raise InvalidInput("audit times must be timezone-aware")
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
