@@ -9,8 +9,8 @@ lock; SQLite's writers already hold its write lock (``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -71,10 +71,11 @@ def append_entries(
 
 
 def _insert(db: Database, conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[Any]) -> None:
-    """Many rows at once; on SQLite through the driver's executemany (a third of SQLAlchemy's cost per row)."""
+    """Many rows at once; on SQLite through the driver's executemany (a third of SQLAlchemy's cost)."""
     if db.is_sqlite:
         marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants
+        conn.exec_driver_sql(statement, rows)
     else:
         conn.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
@@ -91,13 +92,14 @@ def fetch_nodes(conn: Connection, needed: Iterable[Node], size: int) -> dict[Nod
     spans = sorted({(i << level, ((i + 1) << level) - 1) for level, i in small})
     parts, binds = [], {}
     if stored:
-        pairs = ", ".join(f"(:l{n}, :i{n})" for n in range(len(stored)))
-        parts.append(f"SELECT level, idx, hash FROM veil_audit_nodes WHERE (level, idx) IN ({pairs})")
+        # OR of equalities, not a row-value IN: SQLite looks each one up in the primary key
+        pairs = " OR ".join(f"(level = :l{n} AND idx = :i{n})" for n in range(len(stored)))
+        parts.append(f"SELECT level, idx, hash FROM veil_audit_nodes WHERE {pairs}")  # noqa: S608 - placeholders
         binds.update({f"l{n}": level for n, (level, _) in enumerate(stored)})
         binds.update({f"i{n}": index for n, (_, index) in enumerate(stored)})
     if spans:
         where = " OR ".join(f"idx BETWEEN :a{n} AND :b{n}" for n in range(len(spans)))
-        parts.append(f"SELECT -1, idx, leaf_hash FROM veil_audit_entries WHERE {where}")
+        parts.append(f"SELECT -1, idx, leaf_hash FROM veil_audit_entries WHERE {where}")  # noqa: S608
         binds.update({f"a{n}": start for n, (start, _) in enumerate(spans)})
         binds.update({f"b{n}": end for n, (_, end) in enumerate(spans)})
     found: dict[Node, bytes] = {}

@@ -205,10 +205,14 @@ class DataSubjectRequests:
     def _caller(self, actor: object) -> str:
         """The principal acting: a token must be live and carry the ``dsr`` scope."""
         if isinstance(actor, Token):
-            if not actor.active(self.clock.now()):
-                raise TokenExpired("token expired") if actor.revoked_at is None else TokenInvalid()
-            if not actor.allows("dsr"):
-                raise AccessDenied("access denied")
+            live, scoped = actor.active(self.clock.now()), actor.allows("dsr")
+            if not (live and scoped):
+                rule = "token-scope" if live else "token-revoked" if actor.revoked_at else "token-expired"
+                self.vault.audit.append(AuditEntry("dsr.token", actor.principal, f"token:{actor.token_id}",
+                                                   "deny", rule=rule))
+                if rule == "token-scope":
+                    raise AccessDenied("access denied")
+                raise TokenExpired("token expired") if rule == "token-expired" else TokenInvalid()
             return actor.principal
         return _actor(actor)
 

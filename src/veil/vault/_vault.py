@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from veil._clock import Clock, SystemClock
-from veil.access import IssuedToken, Policy, Token, TokenStore
+from veil.access import Policy, TokenStore
 from veil.audit import AuditEntry, AuditLog
 from veil.audit._log import DEFAULT_ORIGIN
 from veil.crypto import Aead, KeyProvider
@@ -29,12 +27,13 @@ from veil.errors import (
 from veil.storage import Database
 from veil.storage.tables import blind_index, records, subjects
 from veil.vault import _artifacts, _blind, _changes, _lifecycle
+from veil.vault._admin import VaultAdmin
 from veil.vault._artifacts import Artifact
 from veil.vault._consent import ConsentLedger, permits
 from veil.vault._derived import DerivedStore
 from veil.vault._guard import Actor, Allowed, Guard
 from veil.vault._ids import check_id, new_key_id, new_record_id
-from veil.vault._keystore import EpochReport, KeyStore, RewrapReport
+from veil.vault._keystore import KeyStore
 from veil.vault._lifecycle import Dataset, Erasure, SubjectData, SweepReport
 from veil.vault._payload import pack
 from veil.vault._profiles import ProfileSet, RegulationProfile, region_code
@@ -54,7 +53,7 @@ from veil.vault._taxonomy import ConsentModel
 WRITE_BATCH = 1000
 
 
-class Vault:
+class Vault(VaultAdmin):
     """Sealed records per subject: access, minimization, consent, residency and retention on every call.
 
     ``data`` and ``keys`` are two databases: backups of the data never hold the keys. Every call
@@ -120,9 +119,8 @@ class Vault:
         purpose: str | None = None,
         collection: str | None = None,
     ) -> Subject:
-        """Register a subject (idempotent); refused if this store may not hold its region's data.
-
-        Decided as a ``write`` for ``purpose`` in ``collection`` (``put(region=...)`` passes its own)."""
+        """Register a subject (idempotent) unless this store may not hold its region's data: a ``write``
+        for ``purpose`` in ``collection`` (``put(region=...)`` passes its own)."""
         check_id("subject", subject_id)
         with self.guard.check(
             actor, "subject.add", "write", resource=f"subject:{subject_id}", collection=collection,
@@ -523,10 +521,10 @@ class Vault:
         actor: Actor,
         request_id: str | None,
     ) -> None:
-        """Reseal changed fields under a row lock (no lost updates) and refresh their blind indexes; no
-        purpose check (rectification by a data subject request reaches any field): a ``write`` decided
-        with no purpose, which only grants for every purpose allow."""
+        """Reseal fields under a row lock and refresh their blind indexes, for rectification: a ``write``
+        with no purpose (any field may need correcting), which only grants for every purpose allow."""
         spec = self.schema.collection(collection)
+        check_id("record", record_id)  # before it names the audit entry's resource
         with self.guard.check(
             actor, "vault.rectify", "write", resource=f"record:{record_id}", collection=spec.name,
             categories={f.category.value for f in spec.fields.values()}, request_id=request_id,
@@ -536,6 +534,7 @@ class Vault:
     def delete(self, collection: str, record_id: str, *, actor: Actor) -> None:
         """Remove one record and its blind-index rows: an ``erase`` in its collection."""
         spec = self.schema.collection(collection)
+        check_id("record", record_id)
         with self.guard.check(
             actor, "vault.delete", "erase", resource=f"record:{record_id}", collection=spec.name,
             categories={f.category.value for f in spec.fields.values()},
@@ -602,91 +601,3 @@ class Vault:
             self.audit.append(AuditEntry("artifact.list", allowed.actor, "artifacts", rule=allowed.rule,
                                          counts={"artifacts": len(found)}))
             return found
-
-    # -- tokens --------------------------------------------------------------------------
-
-    @property
-    def tokens(self) -> TokenStore:
-        """The deployment's access tokens (hashed under a key kept in the key store)."""
-        if self._tokens is None:
-            key = self.keys.secret("tokens")
-            self._tokens = TokenStore(self.data, key, audit=self.audit, clock=self.clock)
-        return self._tokens
-
-    def issue_token(
-        self,
-        principal: str,
-        scopes: Iterable[str],
-        *,
-        actor: Actor,
-        ttl: timedelta | None = None,
-        label: str | None = None,
-    ) -> IssuedToken:
-        """A scoped, short-lived token for a principal of the policy: an ``admin`` action."""
-        with self.guard.check(actor, "token.issue", "admin", resource="tokens") as allowed:
-            if self.policy.principal(principal) is None:
-                raise InvalidInput("the token's principal is not in the access policy")
-            return self.tokens.issue(principal, scopes, ttl=ttl, label=label, actor=allowed.actor)
-
-    def revoke_token(self, token_id: str, *, actor: Actor) -> Token:
-        """Revoke at once (other processes within their token cache's lifetime): an ``admin`` action."""
-        with self.guard.check(actor, "token.revoke", "admin", resource="tokens") as allowed:
-            return self.tokens.revoke(token_id, actor=allowed.actor)
-
-    def list_tokens(
-        self, *, actor: Actor, principal: str | None = None, include_inactive: bool = False
-    ) -> list[Token]:
-        """Tokens without their secrets (none are stored): an ``admin`` action."""
-        with self.guard.check(actor, "token.list", "admin", resource="tokens"):
-            return self.tokens.list(principal=principal, include_inactive=include_inactive)
-
-    # -- keys ----------------------------------------------------------------------------
-
-    def rotate_keys(self, *, actor: Actor) -> RewrapReport:
-        """A new key-encryption key version; every data key is rewrapped, no field is re-encrypted."""
-        with self.guard.check(actor, "keys.rotate", "admin", resource="kek") as allowed:
-            report = self.keys.rotate()
-            self.audit.append(
-                AuditEntry(
-                    "keys.rotate",
-                    allowed.actor,
-                    f"kek:{report.kek_version}",
-                    rule=allowed.rule,
-                    counts={"data_keys": report.data_keys, "index_keys": report.index_keys},
-                )
-            )
-            return report
-
-    def retire_key(self, version: int, *, actor: Actor) -> None:
-        """Destroy an old key-encryption key version; refused while anything still depends on it."""
-        with self.guard.check(actor, "keys.retire", "admin", resource=f"kek:{version}") as allowed:
-            self.keys.retire(version)
-            self.audit.append(AuditEntry("keys.retire", allowed.actor, f"kek:{version}", rule=allowed.rule))
-
-    def advance_epoch(self, *, actor: Actor) -> EpochReport:
-        """Rewrap every live key under a new key-encryption key and destroy the old ones, then replace the
-        blind-index key: key-store backups and blind-index rows from before this epoch become useless."""
-        with self.guard.check(actor, "keys.epoch", "admin", resource="kek") as allowed:
-            started = time.perf_counter()
-            report = self.keys.advance_epoch()
-            index_version, reindexed = _blind.rotate(self)
-            report = replace(
-                report,
-                index_version=index_version,
-                reindexed=reindexed,
-                seconds=time.perf_counter() - started,
-            )
-            self.audit.append(
-                AuditEntry(
-                    "keys.epoch",
-                    allowed.actor,
-                    f"epoch:{report.epoch}",
-                    rule=allowed.rule,
-                    counts={
-                        "data_keys": report.rewrapped,
-                        "destroyed_versions": len(report.destroyed_versions),
-                        "reindexed": reindexed,
-                    },
-                )
-            )
-            return report
