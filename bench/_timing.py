@@ -28,3 +28,20 @@ def timed(run: Callable[[], list[list[Any]]], repeat: int = 1) -> tuple[list[lis
         result = out if result is None else result
     assert result is not None
     return result, best
+
+
+def percentiles(samples_ns: list[int]) -> dict[str, float]:
+    """p50/p90/p99/p99.9 and mean, in microseconds, of per-call times taken in nanoseconds."""
+    ordered = sorted(samples_ns)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
+
+    return {
+        "p50_us": at(0.50),
+        "p90_us": at(0.90),
+        "p99_us": at(0.99),
+        "p999_us": at(0.999),
+        "mean_us": sum(ordered) / len(ordered) / 1000,
+        "n": len(ordered),
+    }

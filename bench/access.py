@@ -37,6 +37,9 @@ import cedarpy
 
 from veil.access import ACTIONS, AccessRequest, Policy, Principal, Rule
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import percentiles, pin_one_cpu
+
 P50_TARGET_US = 5.0
 P99_TARGET_US = 20.0
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -248,26 +251,6 @@ def cedar_requests(policy: Policy, request: AccessRequest) -> list[dict[str, Any
 
 
 # -- timing -----------------------------------------------------------------------------
-def pin_one_cpu() -> int | None:
-    """Pin this process to one CPU (the last it may use), so it does not migrate mid-run."""
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return cpu
-
-
-def percentiles(samples_ns: list[int]) -> dict[str, float]:
-    ordered = sorted(samples_ns)
-    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000  # noqa: E731
-    return {
-        "p50_us": at(0.50),
-        "p90_us": at(0.90),
-        "p99_us": at(0.99),
-        "p999_us": at(0.999),
-        "mean_us": sum(ordered) / len(ordered) / 1000,
-        "n": len(ordered),
-    }
 
 
 def time_each(

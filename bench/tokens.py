@@ -32,21 +32,13 @@ from typing import Any
 from veil.access._tokens import TokenStore
 from veil.storage import Database, upgrade
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import percentiles
+
 CACHED_P50_TARGET_US = 10.0
 SCOPE = "vault:read:customers"
 
 
-def percentiles(samples_ns: list[int]) -> dict[str, float]:
-    ordered = sorted(samples_ns)
-    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000  # noqa: E731
-    return {
-        "p50_us": at(0.50),
-        "p90_us": at(0.90),
-        "p99_us": at(0.99),
-        "p999_us": at(0.999),
-        "mean_us": sum(ordered) / len(ordered) / 1000,
-        "n": len(ordered),
-    }
 
 
 def time_each(items: Sequence[str], call: Callable[[str], Any]) -> list[int]:
