@@ -68,9 +68,10 @@ class Guard:
         try:
             yield Allowed(entry.actor, decision.rule)
         except BaseException as exc:
-            outcome = "deny" if isinstance(exc, AccessDenied) else "error"
+            # consent or residency refused it after the policy allowed: that check is what decided
+            outcome, rule = ("deny", exc.code) if isinstance(exc, AccessDenied) else ("error", decision.rule)
             with suppress(VeilError):  # the store is failing too: the original error is the one to report
-                self.audit.append(_with(entry, outcome, decision.rule))
+                self.audit.append(_with(entry, outcome, rule))
             raise
 
     def _decide(

@@ -11,7 +11,7 @@ import pytest
 from tests.unit.vault._support import sibling
 from veil.access import Policy, TokenStore
 from veil.dsr import DataSubjectRequests
-from veil.errors import AccessDenied, NotFound, TokenExpired
+from veil.errors import AccessDenied, ConsentMissing, NotFound, TokenExpired
 from veil.vault import Vault
 
 POLICY: dict[str, Any] = {
@@ -232,3 +232,12 @@ def test_every_allowed_call_that_fails_is_on_record_too(guarded: Vault) -> None:
         guarded.update("customers", "rec-missing", {"name": "Eve"}, purpose="support", actor="loader")
     entry = guarded.audit.entries(action="vault.update")[-1]
     assert (entry.decision, entry.rule) == ("error", "ingest-writes")
+
+
+def test_a_consent_refusal_after_an_allow_is_a_denial_naming_the_check(vault: Vault) -> None:
+    record_id = vault.put("customers", "s1", {"email": "ada@example.org"}, purpose="support", region="DE",
+                          actor="tester")
+    with pytest.raises(ConsentMissing):
+        vault.get("customers", record_id, purpose="marketing", actor="tester")
+    entry = vault.audit.entries(action="vault.get")[-1]
+    assert (entry.decision, entry.rule) == ("deny", "consent_missing")
