@@ -6,7 +6,7 @@ Entries hold ids, names and counts only, so every command here may print them.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -135,8 +135,7 @@ def _bundle(path: Path) -> dict[str, Any]:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
+    """Times without a zone are UTC (typer parses ISO 8601 without one)."""
     return None if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
