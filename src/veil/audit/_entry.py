@@ -74,19 +74,12 @@ class AuditEntry:
             if not isinstance(count, int) or isinstance(count, bool):
                 raise InvalidInput("audit counts must be integers")
 
-    def row(self, index: int, at: datetime) -> dict[str, Any]:
-        """The stored columns, without the leaf hash."""
-        columns: dict[str, Any] = {name: getattr(self, name) for name in _TEXT_COLUMNS}
-        columns.update(idx=index, at_us=to_micros(at), counts=json.dumps(dict(self.counts), sort_keys=True))
-        return columns
-
     def prepare(self, now: datetime) -> Prepared:
         """Everything of the row and leaf text but the index, computed before the append lock is taken."""
         at_us = to_micros(self.at or now)
         texts = tuple(getattr(self, name) for name in _TEXT_COLUMNS)
         counts = json.dumps(dict(self.counts), sort_keys=True)
-        tail = SEPARATOR.join([str(at_us), *("" if t is None else t for t in texts), counts])
-        return Prepared(at_us, texts, counts, tail)
+        return Prepared(at_us, texts, counts, _tail(at_us, texts, counts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +104,13 @@ COLUMNS = ("idx", "at_us", *_TEXT_COLUMNS, "counts", "leaf_hash")
 
 def leaf_text(row: Mapping[str, Any]) -> str:
     """The canonical leaf data of a stored row (the same text ``leaf_text_sql`` builds)."""
-    parts = [LEAF_PREFIX, str(row["idx"]), str(row["at_us"])]
-    parts += ["" if row[name] is None else str(row[name]) for name in _TEXT_COLUMNS]
-    parts.append(str(row["counts"]))
-    return SEPARATOR.join(parts)
+    texts = tuple(row[name] for name in _TEXT_COLUMNS)
+    return SEPARATOR.join([LEAF_PREFIX, str(row["idx"]), _tail(row["at_us"], texts, row["counts"])])
+
+
+def _tail(at_us: int, texts: tuple[str | None, ...], counts: str) -> str:
+    """The leaf text after the index: the one place its layout is written in Python."""
+    return SEPARATOR.join([str(at_us), *("" if t is None else t for t in texts), counts])
 
 
 def leaf_text_sql() -> sa.ColumnElement[str]:

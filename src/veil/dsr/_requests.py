@@ -26,13 +26,10 @@ from veil.audit import AuditEntry
 from veil.dsr import _bundle
 from veil.dsr._receipts import RECEIPT_FORMAT, Receipt, canonical, sign_receipt
 from veil.errors import (
-    AccessDenied,
     ConfigError,
     IntegrityError,
     InvalidInput,
     NotFound,
-    TokenExpired,
-    TokenInvalid,
 )
 from veil.storage.tables import requests
 from veil.vault import Actor, Erasure, RegulationProfile, RequestKind, Vault
@@ -205,15 +202,7 @@ class DataSubjectRequests:
     def _caller(self, actor: object) -> str:
         """The principal acting: a token must be live and carry the ``dsr`` scope."""
         if isinstance(actor, Token):
-            live, scoped = actor.active(self.clock.now()), actor.allows("dsr")
-            if not (live and scoped):
-                rule = "token-scope" if live else "token-revoked" if actor.revoked_at else "token-expired"
-                self.vault.audit.append(AuditEntry("dsr.token", actor.principal, f"token:{actor.token_id}",
-                                                   "deny", rule=rule))
-                if rule == "token-scope":
-                    raise AccessDenied("access denied")
-                raise TokenExpired("token expired") if rule == "token-expired" else TokenInvalid()
-            return actor.principal
+            return self.vault.guard.token_principal(actor, "dsr", "dsr.token")
         return _actor(actor)
 
     def _region(self, subject_id: str, region: str | None, who: str) -> str:

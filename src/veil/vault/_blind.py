@@ -20,6 +20,7 @@ from veil.vault._schema import CollectionSpec, FieldSpec
 from veil.vault._sql import insert_ignoring_conflicts, locked
 
 if TYPE_CHECKING:
+    from veil.vault._keystore import KeyStore
     from veil.vault._vault import Vault
 
 #: Records re-indexed per transaction when an epoch replaces the index key.
@@ -46,13 +47,13 @@ def live_versions(conn: Connection) -> list[int]:
 
 
 def lookup_digests(
-    vault: Vault, spec: CollectionSpec, field: FieldSpec, encoded: bytes, versions: list[int]
+    keys: KeyStore, spec: CollectionSpec, field: FieldSpec, encoded: bytes, versions: list[int]
 ) -> list[tuple[int, bytes]]:
     """The digest of a looked-up value under each live index-key version whose key still exists."""
     found = []
     for version in versions:
         try:
-            key = vault.keys.index_key(spec.name, field.name, version)
+            key = keys.index_key(spec.name, field.name, version)
         except NotFound:  # rows under a destroyed key (a restored old backup) match nothing
             continue
         found.append((version, blind_digest(key, field, encoded)))

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 
 from veil._clock import Clock
 from veil.access import AccessRequest, Decision, Policy, Token
 from veil.audit import AuditEntry, AuditLog
-from veil.errors import AccessDenied, TokenExpired, VeilError
+from veil.errors import AccessDenied, TokenExpired, TokenInvalid, VeilError
 
 UNKNOWN = "unknown-principal"
 
@@ -95,14 +96,29 @@ class Guard:
             at=now,
         )
         if isinstance(actor, Token):
-            if not actor.active(now):
-                return Decision(
-                    False, "token-expired" if actor.revoked_at is None else "token-revoked", request
-                )
             scope = "admin" if action == "admin" else f"vault:{action}:{collection or '*'}"
-            if not actor.allows(scope):
-                return Decision(False, "token-scope", request)
+            problem = token_problem(actor, scope, now)
+            if problem is not None:
+                return Decision(False, problem, request)
         return self.policy.decide(request)
+
+    def token_principal(self, token: Token, scope: str, operation: str) -> str:
+        """The principal of a live ``token`` holding ``scope``; otherwise a denial, audited, raised."""
+        problem = token_problem(token, scope, self.clock.now())
+        if problem is None:
+            return token.principal
+        resource = f"token:{token.token_id}"
+        self.audit.append(AuditEntry(operation, token.principal, resource, "deny", rule=problem))
+        if problem == "token-scope":
+            raise AccessDenied("access denied")
+        raise TokenExpired("token expired") if problem == "token-expired" else TokenInvalid()
+
+
+def token_problem(token: Token, scope: str, now: datetime) -> str | None:
+    """Why ``token`` may not act for ``scope`` now (the rule an audit entry names), or None."""
+    if not token.active(now):
+        return "token-revoked" if token.revoked_at is not None else "token-expired"
+    return None if token.allows(scope) else "token-scope"
 
 
 def _with(entry: AuditEntry, decision: str, rule: str) -> AuditEntry:
