@@ -29,6 +29,15 @@ def _audit_rows(results: dict[str, Any]) -> list[list[str]]:
                 rate >= APPEND_GOAL[backend],
             )
         )
+        if "floor" in res:
+            rows.append(
+                _row(
+                    f"  the database alone: entry rows by executemany, batches of 1,000 ({name})",
+                    "(ceiling)",
+                    f"{res['floor']['per_second']:,.0f}/s",
+                    None,
+                )
+            )
         p50 = res["latency"]["p50"]
         rows.append(
             _row(

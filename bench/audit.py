@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ import sqlalchemy as sa  # noqa: E402
 from _audit_report import render_section  # noqa: E402
 from _docs import replace_section  # noqa: E402
 from veil.audit import AuditEntry, AuditLog, verify_consistency, verify_inclusion  # noqa: E402
+from veil.audit._entry import COLUMNS, to_micros  # noqa: E402
 from veil.audit._merkle import Frontier, leaf_hash  # noqa: E402
 from veil.crypto import Ed25519Signer  # noqa: E402
 from veil.storage import Database, upgrade  # noqa: E402
@@ -48,8 +50,20 @@ from veil.storage.tables import audit_entries  # noqa: E402
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WRITERS = 4
 WINDOW = 256
-FULL = {"append_entries": 30_000, "latency_appends": 1_000, "verify_size": 1_000_000, "proofs": 1_000}
-QUICK = {"append_entries": 1_500, "latency_appends": 100, "verify_size": 20_000, "proofs": 100}
+FULL = {
+    "append_entries": 30_000,
+    "floor_entries": 100_000,
+    "latency_appends": 1_000,
+    "verify_size": 1_000_000,
+    "proofs": 1_000,
+}
+QUICK = {
+    "append_entries": 1_500,
+    "floor_entries": 2_000,
+    "latency_appends": 100,
+    "verify_size": 20_000,
+    "proofs": 100,
+}
 
 
 def _entry(worker: int, n: int) -> AuditEntry:
@@ -153,6 +167,37 @@ def append_latency(url: str, schema: str | None, count: int) -> dict[str, Any]:
         log.close()
         db.dispose()
     return _percentiles(samples, "ms")
+
+
+def storage_floor(url: str, schema: str | None, count: int) -> dict[str, Any]:
+    """The database alone: the rows an append writes (entries only), inserted by the driver's own
+    executemany in committed batches of 1,000, with no Veil code around it: the ceiling appends live under."""
+    now_us = to_micros(datetime.now(UTC))
+    rows = []
+    for n in range(count):
+        prepared = _entry(n % WRITERS, n).prepare(now_us)
+        rows.append(prepared.values(n, leaf_hash(prepared.leaf_data(n))))
+    db = Database.from_url(url, schema=schema)
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        mark = "?" if db.is_sqlite else "%s"
+        marks = ", ".join([mark] * len(COLUMNS))
+        statement = f"INSERT INTO veil_audit_entries ({', '.join(COLUMNS)}) VALUES ({marks})"  # noqa: S608
+        started = time.perf_counter()
+        for first in range(0, count, 1_000):
+            if db.is_sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            cursor.executemany(statement, rows[first : first + 1_000])
+            if db.is_sqlite:
+                cursor.execute("COMMIT")
+            else:
+                raw.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        raw.close()
+        db.dispose()
+    return {"entries": count, "seconds": seconds, "per_second": count / seconds}
 
 
 def build_log(url: str, schema: str | None, size: int) -> dict[str, Any]:
@@ -278,6 +323,9 @@ def run(backends: list[str], sizes: dict[str, int]) -> dict[str, Any]:
             with database(backend, Path(tmp)) as (url, schema):
                 print(f"{backend}: {WRITERS} writers x {sizes['append_entries']} appends", flush=True)
                 out["append"] = append_throughput(url, schema, sizes["append_entries"])
+            with database(backend, Path(tmp)) as (url, schema):
+                print(f"{backend}: the database alone, {sizes['floor_entries']} rows", flush=True)
+                out["floor"] = storage_floor(url, schema, sizes["floor_entries"])
             with database(backend, Path(tmp)) as (url, schema):
                 print(f"{backend}: single durable appends", flush=True)
                 out["latency"] = append_latency(url, schema, sizes["latency_appends"])

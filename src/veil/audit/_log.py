@@ -96,7 +96,8 @@ class AuditLog:
 
     def _write_batch(self, entries: Sequence[AuditEntry]) -> list[int]:
         now = self.clock.now()
-        prepared = [entry.prepare(now) for entry in entries]  # before the write lock is taken
+        now_us = to_micros(now)
+        prepared = [entry.prepare(now_us) for entry in entries]  # before the write lock is taken
         with self.db.write() as conn:
             indexes = _tree.append_entries(self.db, conn, prepared, now)
         if self.head_every is not None and self.signer is not None:

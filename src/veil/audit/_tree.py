@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from veil.audit._entry import COLUMNS, AuditEntry, Prepared
+from veil.audit._entry import COLUMNS, AuditEntry, Prepared, to_micros
 from veil.audit._merkle import Frontier, leaf_hash, naive_root
 from veil.errors import IntegrityError, InvalidInput
 from veil.storage import Database
@@ -49,7 +49,8 @@ def append_entries(
     db: Database, conn: Connection, entries: Sequence[AuditEntry | Prepared], now: datetime
 ) -> list[int]:
     """Append ``entries`` in order inside ``conn``'s transaction; returns their leaf indexes."""
-    prepared = [e.prepare(now) if isinstance(e, AuditEntry) else e for e in entries]
+    now_us = to_micros(now)
+    prepared = [e.prepare(now_us) if isinstance(e, AuditEntry) else e for e in entries]
     lock_appends(db, conn)
     frontier = read_frontier(conn)
     first = frontier.size

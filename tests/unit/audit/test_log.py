@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -240,6 +241,9 @@ def test_queries_filter_and_page(log: AuditLog) -> None:
         {"counts": {"Records": 1}},
         {"counts": {"records": True}},
         {"rule": "tab\there"},
+        {"actor": 7},
+        {"subject": "\x7f"},
+        {"counts": {"records": 1.0}},
     ],
 )
 def test_malformed_entries_are_refused_before_anything_is_stored(
@@ -248,6 +252,14 @@ def test_malformed_entries_are_refused_before_anything_is_stored(
     with pytest.raises(InvalidInput):
         _entry(0, **bad)
     assert log.size() == 0
+
+
+@pytest.mark.parametrize(
+    "counts", [{}, {"records": 2}, {"records.customers": 3, "keys_unwrapped": -1, "a": 10**12}]
+)
+def test_counts_are_stored_as_sorted_json(counts: dict[str, int]) -> None:
+    prepared = _entry(0, counts=counts).prepare(0)
+    assert prepared.counts == json.dumps(counts, sort_keys=True)
 
 
 def test_empty_optional_fields_are_stored_as_absent(log: AuditLog) -> None:
