@@ -46,6 +46,10 @@ class Settings(BaseSettings):
                                                                      "used with VEIL_KEK.")
     actor: str = Field(default="cli", min_length=1,
                        description="The principal (of veil.toml's [access]) the command line acts as.")
+    upstream: str = Field(default="echo", description="Where `veil serve` forwards chat completions: an "
+                                                      "OpenAI-compatible base URL, or echo.")
+    upstream_key: SecretStr | None = Field(default=None, description="The upstream's API key (Bearer).")
+    redis_url: str | None = Field(default=None, description="Redis for rate limits shared by workers.")
 
     @field_validator("project")
     @classmethod

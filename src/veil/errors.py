@@ -16,7 +16,10 @@
     ├── ConfigError             500
     │   └── DependencyMissing        an optional extra is not installed
     ├── StorageError            503
-    └── UpstreamError           502
+    ├── UpstreamError           502
+    ├── OutputBlocked           502  the model's answer carries data the output policy blocks
+    ├── DetectionUnavailable    503  detection failed or timed out: the gateway forwards nothing
+    └── RateLimited             429  too many requests or tokens this minute (Retry-After)
 
 Messages name fields, ids and sizes; they never carry the data being processed.
 """
@@ -123,6 +126,32 @@ class UpstreamError(VeilError):
     http_status = 502
 
 
+class OutputBlocked(VeilError):
+    """The upstream answer may not be relayed: not the caller's fault (so not 4xx), and a
+    retry may get a different answer. Not an UpstreamError: the upstream worked."""
+
+    code = "output_blocked"
+    http_status = 502
+
+
+class DetectionUnavailable(VeilError):
+    """Detection failed or ran out of time: the gateway fails closed and forwards nothing."""
+
+    code = "detection_unavailable"
+    http_status = 503
+
+
+class RateLimited(VeilError):
+    """Too many requests or tokens for one caller in the current minute; ``retry_after`` in seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str = "rate limit exceeded", *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 __all__ = [
     "AccessDenied",
     "BudgetExhausted",
@@ -130,11 +159,14 @@ __all__ = [
     "ConsentMissing",
     "DecryptionFailed",
     "DependencyMissing",
+    "DetectionUnavailable",
     "InputTooLarge",
     "IntegrityError",
     "InvalidInput",
     "NotFound",
+    "OutputBlocked",
     "PurposeNotAllowed",
+    "RateLimited",
     "ResidencyViolation",
     "StorageError",
     "TokenExpired",

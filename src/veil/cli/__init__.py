@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veil.cli import _audit_cmds, _detect, _dsr, _redact, _token_cmds, _vault_cmds  # noqa: F401 - registers them
+from veil.cli import _audit_cmds, _detect, _dsr, _redact, _serve, _token_cmds, _vault_cmds  # noqa: F401 - registers them
 from veil.cli._app import app
 
 
