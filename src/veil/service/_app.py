@@ -27,6 +27,7 @@ from veil.redact import Redactor, redact_json
 from veil.service._http import Authenticator, error_response, parse_model, read_json, request_schema
 from veil.service._metrics import Observed
 from veil.service._state import Service
+from veil.service._vault_routes import add_vault_routes
 
 #: The header naming a conversation: the same value keeps its tag across the conversation's turns.
 SESSION_HEADER = "x-veil-session"
@@ -62,6 +63,9 @@ def create_app(service: Service, *, on_ready: Callable[[], None] | None = None) 
 
     async def body(request: Request) -> Any:
         return await read_json(request, max_bytes=service.max_body_bytes, max_depth=service.max_json_depth)
+
+    if service.vault is not None:
+        add_vault_routes(app, service.vault, auth, body)
 
     @app.get("/v1/health", tags=["service"])
     async def health() -> dict[str, str]:

@@ -19,6 +19,7 @@ from veil.gateway._gateway import Exchange
 from veil.gateway._upstream import EchoUpstream, Upstream
 from veil.service._http import DEFAULT_MAX_BODY, DEFAULT_MAX_DEPTH
 from veil.service._metrics import Metrics
+from veil.vault import Vault
 
 DEFAULT_LIMITS = RateLimits(requests_per_minute=600, tokens_per_minute=1_000_000)
 
@@ -32,6 +33,7 @@ class Service:
     audit: AuditLog
     detector: Detector | None = None
     limiter: Limiter | None = None
+    vault: Vault | None = None  # the vault, consent and DSR routes exist only with one
     metrics: Metrics = field(default_factory=Metrics)
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_json_depth: int = DEFAULT_MAX_DEPTH
@@ -79,5 +81,5 @@ def open_service(
     vault = open_vault(settings)
     limiter: Limiter = RedisLimiter(limits, redis_url) if redis_url else MemoryLimiter(limits)
     gateway = Gateway(upstream_of(upstream, upstream_key), audit=vault.audit, detector=detector)
-    return Service(gateway, vault.tokens, vault.audit, detector=detector, limiter=limiter,
+    return Service(gateway, vault.tokens, vault.audit, detector=detector, limiter=limiter, vault=vault,
                    closers=[vault.close])
