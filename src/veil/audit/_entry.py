@@ -2,22 +2,19 @@
 
 An entry holds metadata only (ids, names, a decision, counts), never a value. Its leaf data is
 ``veil-audit/1`` and the stored columns joined by the unit separator (0x1F), exactly as stored,
-so that verification can rebuild every leaf from the table alone, in SQL (``leaf_text_sql``).
+so that verification can rebuild every leaf from the table alone (``leaf_texts``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from veil.errors import InvalidInput
-from veil.storage.tables import audit_entries
 
 DECISIONS = frozenset({"allow", "deny", "error"})
 LEAF_PREFIX = "veil-audit/1"
@@ -120,7 +117,7 @@ COLUMNS = ("idx", "at_us", *_TEXT_COLUMNS, "counts", "leaf_hash")
 
 
 def leaf_text(row: Mapping[str, Any]) -> str:
-    """The canonical leaf data of a stored row (the same text ``leaf_text_sql`` builds)."""
+    """The canonical leaf data of a stored row (the same text ``leaf_texts`` builds)."""
     texts = tuple(row[name] for name in _TEXT_COLUMNS)
     return SEPARATOR.join([LEAF_PREFIX, str(row["idx"]), _tail(row["at_us"], texts, row["counts"])])
 
@@ -130,20 +127,15 @@ def _tail(at_us: int, texts: tuple[str | None, ...], counts: str) -> str:
     return SEPARATOR.join([str(at_us), *("" if t is None else t for t in texts), counts])
 
 
-def leaf_text_sql() -> sa.ColumnElement[str]:
-    """The database computes each leaf's text itself: one string per row is cheap to stream."""
-    columns = audit_entries.c
-    parts: list[sa.ColumnElement[Any]] = [
-        sa.literal(LEAF_PREFIX, sa.Text),
-        sa.cast(columns.idx, sa.Text),
-        sa.cast(columns.at_us, sa.Text),
+def leaf_texts(rows: Iterable[Sequence[Any]]) -> list[str]:
+    """``leaf_text`` of many raw rows (columns in ``COLUMNS`` order), for verification: one f-string
+    per row, as ``_tail`` lays it out, is a third of the cost of building it in pieces."""
+    p, s = LEAF_PREFIX, SEPARATOR
+    return [
+        f"{p}{s}{i}{s}{at}{s}{actor}{s}{action}{s}{resource}{s}{subject or ''}{s}{purpose or ''}{s}"
+        f"{decision}{s}{rule or ''}{s}{request or ''}{s}{counts}"
+        for i, at, actor, action, resource, subject, purpose, decision, rule, request, counts, _ in rows
     ]
-    parts += [sa.func.coalesce(columns[name], sa.literal("", sa.Text)) for name in _TEXT_COLUMNS]
-    parts.append(columns.counts)
-    text: sa.ColumnElement[Any] = parts[0]
-    for part in parts[1:]:
-        text = text.op("||")(sa.literal(SEPARATOR, sa.Text)).op("||")(part)
-    return sa.cast(text, sa.Text)
 
 
 def entry_of(row: Mapping[Any, Any]) -> AuditEntry:

@@ -21,7 +21,7 @@ from veil.audit import (
     verify_inclusion,
     verify_inclusion_bundle,
 )
-from veil.audit._entry import leaf_text, leaf_text_sql
+from veil.audit._entry import COLUMNS, leaf_text, leaf_texts
 from veil.audit._merkle import leaf_hash, naive_root
 from veil.crypto import Ed25519Signer
 from veil.errors import ConfigError, IntegrityError, InvalidInput, NotFound
@@ -67,16 +67,17 @@ def test_appends_get_consecutive_indexes_and_the_root_is_the_rfc_root(log: Audit
     assert log.root() == naive_root(_leaves(log.db))
 
 
-def test_each_leaf_is_the_hash_of_the_entry_text_the_database_rebuilds(log: AuditLog) -> None:
+def test_each_leaf_is_the_hash_of_the_entry_text_verification_rebuilds(log: AuditLog) -> None:
     log.append(
         _entry(1, purpose="support", subject="s-1", rule="grant-a", request_id="r-1", counts={"records": 2})
     )
     log.append(_entry(2))  # optional columns empty
     with log.db.read() as conn:
-        rows = conn.execute(sa.select(audit_entries, leaf_text_sql().label("text"))).mappings().all()
-    for row in rows:
-        assert row["text"] == leaf_text(row)
-        assert bytes(row["leaf_hash"]) == leaf_hash(row["text"].encode())
+        rows = conn.execute(sa.select(*(audit_entries.c[name] for name in COLUMNS))).all()
+    assert len(rows) == 2
+    for row, text in zip(rows, leaf_texts(rows), strict=True):
+        assert text == leaf_text(row._mapping)
+        assert bytes(row.leaf_hash) == leaf_hash(text.encode())
 
 
 def test_group_commit_batches_concurrent_submits_and_resolves_each_future(

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from veil._clock import FixedClock
-from veil.audit import AuditEntry, AuditLog
+from veil.audit import AuditEntry, AuditLog, _verify
 from veil.audit._entry import leaf_text
 from veil.audit._merkle import leaf_hash
 from veil.crypto import Ed25519Signer
@@ -19,6 +19,13 @@ from veil.storage.tables import audit_entries, audit_heads, audit_nodes
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SIZE = 40
+
+
+@pytest.fixture(autouse=True, params=[16, 5, 2], ids=lambda level: f"span{level}")
+def span_level(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The replay in one span (the default), in spans of 32 (tiles inside, one node above) and of 4."""
+    monkeypatch.setattr(_verify, "SPAN_LEVEL", request.param)
+    return int(request.param)
 
 
 @pytest.fixture
@@ -164,3 +171,19 @@ def test_an_external_head_from_before_a_truncation_catches_it(log: AuditLog) -> 
     result = rebuilt.verify(external=[kept.note])  # ...but not with the head a witness kept
     assert not result.ok
     assert "external head 1" in (result.problem or "")
+
+
+def test_heads_signed_inside_spans_are_each_checked(databases: tuple[Database, Database]) -> None:
+    log = AuditLog(databases[0], clock=FixedClock(NOW), signer=Ed25519Signer(bytes(32)))
+    try:
+        for n in range(37):
+            log.append(AuditEntry("vault.get", f"svc-{n}", "collection:c"))
+            if n in (0, 2, 15, 16, 31):
+                log.sign_head()
+        result = log.verify()
+        assert (result.ok, result.size, result.heads_checked) == (True, 37, 5)
+        _update(log.db, 10, actor="mallory")  # between the heads of size 3 and 16
+        result = log.verify()
+        assert (result.ok, result.first_bad) == (False, 10)
+    finally:
+        log.close()
