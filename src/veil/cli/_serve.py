@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from veil._setup import PATTERN_CACHE, read_pattern_cache
 from veil.cli import _options as opt
 from veil.cli._app import command
 from veil.cli._context import Project
@@ -52,6 +53,7 @@ def serve_command(
         raise UsageProblem(f"plain HTTP on {host} would expose tokens: give --tls-cert/--tls-key "
                            "or --allow-plain-http behind a TLS proxy")
     settings = load_settings(project)
+    read_pattern_cache(settings.project / PATTERN_CACHE)  # before the detector is built: it compiles
     key = settings.upstream_key.get_secret_value() if settings.upstream_key is not None else None
     service = open_service(settings, upstream=upstream or settings.upstream, upstream_key=key,
                            redis_url=settings.redis_url,

@@ -12,7 +12,7 @@ from veil._callable_module import make_callable as _make_callable
 from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY
 from veil.detect._custom import load_recognizers
 from veil.detect._detector import DEFAULT_THRESHOLD, Detector, NerModel
-from veil.detect._engine import hyperscan_available
+from veil.detect._engine import compiled_patterns, hyperscan_available, load_compiled_patterns
 from veil.detect._entities import SECRET_ENTITIES, Entity, EntityName
 from veil.detect._finding import Finding
 from veil.detect._ner import SpacyNer
@@ -50,10 +50,12 @@ __all__ = [
     "SpacyNer",
     "Validator",
     "builtin_recognizers",
+    "compiled_patterns",
     "default_detector",
     "detect",
     "get_validator",
     "hyperscan_available",
+    "load_compiled_patterns",
     "load_recognizers",
     "register_validator",
 ]

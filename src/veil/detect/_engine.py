@@ -9,6 +9,9 @@ patterns are written to stay linear there too.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import platform
 import re
 import threading
 from collections.abc import Collection, Sequence
@@ -50,7 +53,8 @@ class PatternEngine:
         key = (tuple(patterns), self._run_always)
         with _CACHE_LOCK:  # detectors with the same patterns share one compiled database
             if key not in _CACHE:
-                _CACHE[key] = _prefilter(patterns, self._run_always)
+                loaded = _LOADED.pop(_digest(key), None) if _LOADED else None
+                _CACHE[key] = loaded or _prefilter(patterns, self._run_always)
             self._database, eligible, self._lock = _CACHE[key]
         if self._database is not None:
             accepted = set(eligible)
@@ -109,6 +113,8 @@ def _compile_database(patterns: Sequence[tuple[str, int]], indexes: list[int]) -
 
 _CACHE: dict[tuple[tuple[tuple[str, int], ...], frozenset[int]], tuple[Any, list[int], threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
+#: Databases read by ``load_compiled_patterns``, by the digest of what they were compiled from.
+_LOADED: dict[str, tuple[Any, list[int], threading.Lock]] = {}
 
 
 def _prefilter(patterns: Sequence[tuple[str, int]],
@@ -135,6 +141,58 @@ def _hs_flags(flags: int) -> int:
     if not flags & re.ASCII:  # Unicode classes in re need them in Hyperscan too
         out |= _hs.HS_FLAG_UCP
     return int(out)
+
+
+# -- compiled databases across processes -------------------------------------------------------
+# Compiling the built-in patterns takes seconds; loading a serialized database, a millisecond. The
+# engine does no I/O itself: an adapter hands the bytes to a file and back (``veil._setup``).
+
+_MAGIC = b"veil-hs/1\n"
+
+
+def compiled_patterns() -> bytes:
+    """Every prefilter database compiled in this process, serialized (empty without Hyperscan)."""
+    if _hs is None:
+        return b""
+    with _CACHE_LOCK:
+        entries = [(key, database, eligible) for key, (database, eligible, _) in _CACHE.items()
+                   if database is not None]  # fmt: skip
+    parts = [_MAGIC]
+    for key, database, eligible in entries:
+        blob = _hs.dumpb(database)
+        header = json.dumps({"key": _digest(key), "eligible": eligible, "size": len(blob)}).encode()
+        parts += [len(header).to_bytes(4, "big"), header, blob]
+    return b"".join(parts)
+
+
+def load_compiled_patterns(data: bytes) -> int:
+    """Databases that ``compiled_patterns`` wrote, for patterns built later in this process; returns
+    how many were read. Anything unreadable or from another Hyperscan build is ignored (it compiles)."""
+    if _hs is None or not data.startswith(_MAGIC):
+        return 0
+    found, at = 0, len(_MAGIC)
+    try:
+        while at < len(data):
+            length = int.from_bytes(data[at : at + 4], "big")
+            header = json.loads(data[at + 4 : at + 4 + length])
+            at += 4 + length
+            database = _hs.loadb(data[at : at + header["size"]], _hs.HS_MODE_BLOCK)
+            database.scratch = _hs.Scratch(database)
+            at += header["size"]
+            with _CACHE_LOCK:
+                _LOADED[header["key"]] = (database, list(header["eligible"]), threading.Lock())
+            found += 1
+    except (ValueError, KeyError, TypeError, _hs.error):
+        return found
+    return found
+
+
+def _digest(key: tuple[tuple[tuple[str, int], ...], frozenset[int]]) -> str:
+    """What a database was compiled from, and by which Hyperscan: a loaded one must match both."""
+    patterns, always = key
+    build = _hs.__version__ if _hs is not None else ""
+    text = json.dumps([build, platform.machine(), patterns, sorted(always)])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _compiles_in_hyperscan(regex: str, flags: int) -> bool:

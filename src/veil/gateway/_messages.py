@@ -29,6 +29,8 @@ from veil.redact import PseudonymSession, Redactor
 JSON = Any
 #: JSON inside a string (tool arguments and results): deeper than this is refused, not walked.
 DEFAULT_MAX_DEPTH = 32
+#: Each level is a Python stack frame; far below the interpreter's recursion limit.
+MAX_MAX_DEPTH = 256
 #: Roles whose content is a tool's (or legacy function's) result, often JSON text.
 _RESULT_ROLES = frozenset({"tool", "function"})
 #: The fields of a message or content part that hold free text.
@@ -90,6 +92,8 @@ def pseudonymize_request(body: JSON, session: PseudonymSession, *, detector: Det
     Every other field is kept as it is (``name``, ``model``, tool definitions, image and
     audio data); the input is never modified. JSON keys are kept, like ``redact_json``.
     """
+    if not isinstance(max_depth, int) or not 1 <= max_depth <= MAX_MAX_DEPTH:
+        raise InvalidInput(f"max_depth must be between 1 and {MAX_MAX_DEPTH}")
     if not isinstance(body, dict):
         raise InvalidInput("request body must be a JSON object")
     messages = body.get("messages")

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from veil import __version__
@@ -31,6 +31,8 @@ from veil.service._vault_routes import add_vault_routes
 
 #: The header naming a conversation: the same value keeps its tag across the conversation's turns.
 SESSION_HEADER = "x-veil-session"
+#: Audit indexes fit a signed 64-bit column; anything larger is refused before the database sees it.
+MAX_INDEX = 2**62
 
 
 class DetectBody(BaseModel):
@@ -41,6 +43,16 @@ class RedactBody(BaseModel):
     text: str | None = Field(default=None, description="A text to redact.")
     json_value: Any = Field(default=None, alias="json", description="A JSON value to redact the strings of.")
     paths: list[str] | None = Field(default=None, description="Only these JSON paths (user.email, a[*].b).")
+
+
+class ChatBody(BaseModel):
+    """The OpenAI chat completion request (only the fields Veil reads are listed; others pass through)."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str = Field(description="The upstream's model id.")
+    messages: list[dict[str, Any]] = Field(description="The conversation, OpenAI's message objects.")
+    stream: bool = Field(default=False, description="Answer as server-sent events.")
+    n: int = Field(default=1, ge=1, le=16, description="How many choices.")
 
 
 def create_app(service: Service, *, on_ready: Callable[[], None] | None = None) -> FastAPI:
@@ -125,7 +137,7 @@ def create_app(service: Service, *, on_ready: Callable[[], None] | None = None) 
         purpose: str | None = None,
         decision: str | None = None,
         resource: str | None = None,
-        after: Annotated[int, Query(ge=-1)] = -1,
+        after: Annotated[int, Query(ge=-1, le=MAX_INDEX)] = -1,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         """Entries in order, filtered, one page at a time (``after``: the last index seen)."""
@@ -136,21 +148,20 @@ def create_app(service: Service, *, on_ready: Callable[[], None] | None = None) 
         return {"entries": [_entry(e) for e in found], "next_after": found[-1].index if found else None}
 
     @app.get("/v1/audit/proofs/inclusion/{index}", tags=["audit"])
-    async def inclusion(token: auditor, index: int) -> dict[str, Any]:
+    async def inclusion(token: auditor, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> dict[str, Any]:
         """Entry ``index``'s inclusion proof with the signed head it is against."""
-        if index < 0:
-            raise InvalidInput("index must not be negative")
         return await asyncio.to_thread(service.audit.inclusion_bundle, index)
 
     @app.get("/v1/audit/proofs/consistency", tags=["audit"])
-    async def consistency(token: auditor, old: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+    async def consistency(token: auditor, old: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
         """Proof that the signed head of size ``old`` is a prefix of a fresh signed head."""
         heads = {head.size: head for head in await asyncio.to_thread(service.audit.heads)}
         if old not in heads:
             raise NotFound(f"no signed head of size {old}")
         return await asyncio.to_thread(service.audit.consistency_bundle, heads[old])
 
-    @app.post("/v1/chat/completions", tags=["gateway"], response_model=None)
+    @app.post("/v1/chat/completions", tags=["gateway"], response_model=None,
+              openapi_extra=request_schema(ChatBody))
     async def chat(request: Request, token: inference) -> Response:
         """OpenAI-compatible chat completion, pseudonymized on the way out and restored on the way back."""
         payload = await body(request)

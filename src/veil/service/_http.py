@@ -60,7 +60,7 @@ async def read_json(request: Request, *, max_bytes: int, max_depth: int) -> Any:
     except UnicodeDecodeError as exc:
         raise Malformed(f"request body is not UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise InputTooLarge(f"request body is nested deeper than {max_depth} levels") from None
     except ValueError as exc:
@@ -132,6 +132,10 @@ class Authenticator:
 def _route_of(request: Request) -> str:
     route = request.scope.get("route")
     return getattr(route, "path", "unknown")
+
+
+def _no_constant(name: str) -> Any:
+    raise Malformed(f"request body is not JSON ({name} is not a JSON number)")
 
 
 def _json_problem(exc: ValueError) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from veil._setup import open_vault
+from veil._setup import PATTERN_CACHE, open_vault, read_pattern_cache, write_pattern_cache
 from veil.access import TokenStore
 from veil.audit import AuditLog
 from veil.config import Settings
-from veil.detect import Detector
+from veil.detect import Detector, default_detector
 from veil.gateway import Gateway, Limiter, MemoryLimiter, OpenAICompatible, RateLimits, RedisLimiter
 from veil.gateway._gateway import Exchange
 from veil.gateway._upstream import EchoUpstream, Upstream
@@ -35,6 +36,7 @@ class Service:
     limiter: Limiter | None = None
     vault: Vault | None = None  # the vault, consent and DSR routes exist only with one
     metrics: Metrics = field(default_factory=Metrics)
+    pattern_cache: Path | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_json_depth: int = DEFAULT_MAX_DEPTH
     closers: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
@@ -43,11 +45,12 @@ class Service:
         self.gateway.on_exchange = self.observe
 
     def warm(self) -> None:
-        """Build the detector (compiling its patterns takes seconds) before the first request needs it."""
-        from veil.detect import default_detector
-
-        detector = self.detector if self.detector is not None else default_detector()
-        detector.detect("warm-up: ada@example.org")
+        """Build the detector before the first request needs it (compiling its patterns takes seconds:
+        ``pattern_cache`` keeps them compiled between starts)."""
+        loaded = self.pattern_cache is not None and read_pattern_cache(self.pattern_cache)
+        (self.detector if self.detector is not None else default_detector()).detect("warm-up")
+        if self.pattern_cache is not None and not loaded:
+            write_pattern_cache(self.pattern_cache)
 
     def observe(self, exchange: Exchange, decision: str) -> None:
         self.metrics.decisions.labels("gateway", decision).inc()
@@ -82,4 +85,4 @@ def open_service(
     limiter: Limiter = RedisLimiter(limits, redis_url) if redis_url else MemoryLimiter(limits)
     gateway = Gateway(upstream_of(upstream, upstream_key), audit=vault.audit, detector=detector)
     return Service(gateway, vault.tokens, vault.audit, detector=detector, limiter=limiter, vault=vault,
-                   closers=[vault.close])
+                   pattern_cache=settings.project / PATTERN_CACHE, closers=[vault.close])

@@ -288,6 +288,12 @@ def test_json_nested_within_the_bound_is_walked() -> None:
         pseudonymize_request(_request(_call(json.dumps(_nested(31, ANA)))), PseudonymSession(), max_depth=8)
 
 
+@pytest.mark.parametrize("max_depth", [0, 257, "8"])
+def test_the_depth_bound_itself_is_bounded(max_depth: Any) -> None:
+    with pytest.raises(InvalidInput, match="max_depth"):
+        pseudonymize_request(_request(_user("hi")), PseudonymSession(), max_depth=max_depth)
+
+
 def test_the_session_must_be_a_pseudonym_session() -> None:
     with pytest.raises(InvalidInput):
         pseudonymize_request(_request(_user("hi")), {})  # type: ignore[arg-type]

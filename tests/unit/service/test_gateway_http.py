@@ -196,6 +196,14 @@ def test_every_route_wants_its_scope(client: TestClient, service: Service, metho
     assert any(e.rule == f"scope_missing:{scope}" and e.actor == "tester" for e in denials)
 
 
+def test_audit_indexes_past_64_bits_are_refused(client: TestClient, service: Service) -> None:
+    headers = _token(service, "audit")
+    for path in ("/v1/audit/entries?after=9223372036854775808", "/v1/audit/proofs/inclusion/9223372036854775808",
+                 "/v1/audit/proofs/consistency?old=9223372036854775808"):  # fmt: skip
+        response = client.get(path, headers=headers)
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_input")
+
+
 def test_an_inference_token_cannot_read_the_audit_log(client: TestClient, service: Service) -> None:
     assert client.get("/v1/audit/entries", headers=_token(service, "inference")).status_code == 403
 
@@ -205,6 +213,7 @@ def test_an_inference_token_cannot_read_the_audit_log(client: TestClient, servic
     [
         (b"\xff\xfe{}", 400, "malformed_body"),
         (b"{not json", 400, "malformed_body"),
+        (b'{"model": "m", "messages": [], "temperature": NaN}', 400, "malformed_body"),
         (b"", 400, "malformed_body"),
         (b"[" * 100 + b"]" * 100, 413, "input_too_large"),
         (b'{"model": "m", "messages": "x"}', 422, "invalid_input"),
