@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from veil.access import Token
 from veil.audit import AuditEntry, AuditLog
-from veil.detect import Detector
+from veil.detect import Detector, default_detector
 from veil.errors import DetectionUnavailable, InvalidInput, UpstreamError, VeilError
 from veil.gateway._filter import OutputPolicy, StreamFilter, filter_text
 from veil.gateway._messages import (
@@ -161,6 +161,8 @@ class Gateway:
         model = body.get("model")
         if not isinstance(model, str) or not MODEL.fullmatch(model):
             raise InvalidInput("model must be a model id of 1 to 128 letters, digits and ._:/@+-")
+        if (self.detector or default_detector()).detect(model):  # it goes into the audit log
+            raise InvalidInput("model must be a model id, and this one looks like personal data")
         n = body.get("n", 1)
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CHOICES:
             raise InvalidInput(f"n must be an integer from 1 to {MAX_CHOICES}")
