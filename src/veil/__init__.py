@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from veil.detect import Detector, Entity, Finding
@@ -21,8 +22,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """``veil.Vault``, ``veil.AuditLog`` and ``veil.Policy`` without importing SQLAlchemy for callers
-    that only redact."""
+    """``veil.Vault``, ``veil.AuditLog``, ``veil.Policy`` and ``veil.Client`` without importing
+    SQLAlchemy or httpx for callers that only redact."""
     if name == "Vault":
         from veil.vault import Vault
 
@@ -35,11 +36,16 @@ def __getattr__(name: str) -> Any:
         from veil.access import Policy
 
         return Policy
+    if name in ("Client", "AsyncClient"):
+        # by name, not an import statement: the service imports ``veil`` and may not depend on the client
+        return getattr(importlib.import_module("veil.client"), name)
     raise AttributeError(f"module 'veil' has no attribute {name!r}")
 
 
 __all__ = [
+    "AsyncClient",
     "AuditLog",
+    "Client",
     "Detector",
     "Entity",
     "Finding",

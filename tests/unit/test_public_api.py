@@ -9,7 +9,7 @@ import pytest
 
 PACKAGES = [
     "veil", "veil.detect", "veil.redact", "veil.crypto", "veil.errors", "veil.cli", "veil.storage", "veil.audit",
-    "veil.vault", "veil.access",
+    "veil.vault", "veil.access", "veil.client", "veil.gateway", "veil.service",
 ]
 
 

@@ -161,7 +161,8 @@ class Gateway:
         model = body.get("model")
         if not isinstance(model, str) or not MODEL.fullmatch(model):
             raise InvalidInput("model must be a model id of 1 to 128 letters, digits and ._:/@+-")
-        if (self.detector or default_detector()).detect(model):  # it goes into the audit log
+        detector = self.detector or default_detector()
+        if await self._guarded(detector.detect, model):  # it goes into the audit log
             raise InvalidInput("model must be a model id, and this one looks like personal data")
         n = body.get("n", 1)
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_CHOICES:
