@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from veil._clock import FixedClock
+from veil._clock import Clock, FixedClock, SystemClock
 from veil.access import Policy
 from veil.crypto import InMemoryKeyProvider
 from veil.storage import Database, upgrade
@@ -124,8 +124,7 @@ def databases(backend: Backend) -> Iterator[tuple[Database, Database]]:
 
 @pytest.fixture
 def schema() -> VaultSchema:
-    with (FIXTURES / "veil.toml").open("rb") as handle:
-        return VaultSchema.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")
+    return fixture_schema()
 
 
 @functools.cache
@@ -148,3 +147,19 @@ def vault(databases: tuple[Database, Database], schema: VaultSchema, clock: Fixe
                    location="EU", clock=clock, policy=fixture_policy())
     yield opened
     opened.audit.close()
+
+
+def sqlite_vault(folder: Path, schema: VaultSchema | None = None, clock: Clock | None = None) -> Vault:
+    """A vault on two fresh SQLite files in ``folder``, under the fixture policy (the service tests'
+    vault: one backend is enough where the HTTP layer is what is tested)."""
+    data, keys = Database.from_url(f"sqlite:///{folder}/d.db"), Database.from_url(f"sqlite:///{folder}/k.db")
+    upgrade(data, "data")
+    upgrade(keys, "keys")
+    chosen = schema if schema is not None else VaultSchema.from_mapping({"collections": {}}, source="test")
+    return Vault(data, keys, InMemoryKeyProvider(), chosen, profiles=ProfileSet.load(shipped_profiles()),
+                 location="EU", clock=clock or SystemClock(), policy=fixture_policy())  # fmt: skip
+
+
+def fixture_schema() -> VaultSchema:
+    with (FIXTURES / "veil.toml").open("rb") as handle:
+        return VaultSchema.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")

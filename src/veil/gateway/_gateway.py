@@ -328,19 +328,19 @@ def _prompt_bytes(body: JSON) -> int:
 
 
 def _answer_bytes(answer: JSON) -> int:
-    total = 0
-    for choice in answer.get("choices") or []:
-        message = choice.get("message") if isinstance(choice, dict) else None
-        content = message.get("content") if isinstance(message, dict) else None
-        total += len(content.encode()) if isinstance(content, str) else 0
-    return total
+    return _content_bytes(answer, "message")
 
 
 def _event_bytes(event: JSON) -> int:
+    return _content_bytes(event, "delta")
+
+
+def _content_bytes(body: JSON, part: str) -> int:
+    """UTF-8 bytes of the text in each choice's ``message`` (a whole answer) or ``delta`` (an event)."""
     total = 0
-    for choice in event.get("choices") or []:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
-        content = delta.get("content") if isinstance(delta, dict) else None
+    for choice in body.get("choices") or []:
+        holder = choice.get(part) if isinstance(choice, dict) else None
+        content = holder.get("content") if isinstance(holder, dict) else None
         total += len(content.encode()) if isinstance(content, str) else 0
     return total
 

@@ -22,32 +22,24 @@ import httpx
 from fastapi.testclient import TestClient
 
 import veil
-from tests.conftest import Canary, fixture_policy
+from tests.conftest import Canary, sqlite_vault
 from veil import errors
-from veil._clock import SystemClock
 from veil.audit import AuditEntry, verify_consistency_bundle, verify_inclusion_bundle
 from veil.client import SESSION_HEADER, AsyncClient, Client
 from veil.client._errors import error_from
-from veil.crypto import InMemoryKeyProvider
 from veil.detect import Entity
 from veil.errors import VeilError
 from veil.gateway import EchoUpstream, Gateway, MemoryLimiter, RateLimits
 from veil.service import SESSION_HEADER as SERVICE_SESSION_HEADER
 from veil.service import Service, create_app
-from veil.storage import Database, upgrade
-from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
+from veil.vault import Vault
 
 BASE = "http://testserver"
 
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Iterator[Vault]:
-    data, keys = Database.from_url(f"sqlite:///{tmp_path}/d.db"), Database.from_url(f"sqlite:///{tmp_path}/k.db")
-    upgrade(data, "data")
-    upgrade(keys, "keys")
-    schema = VaultSchema.from_mapping({"collections": {}}, source="test")
-    opened = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                   location="EU", clock=SystemClock(), policy=fixture_policy())  # fmt: skip
+    opened = sqlite_vault(tmp_path)
     yield opened
     opened.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,10 @@ pytest.importorskip("fastapi", reason="the service needs veil[server]")
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Canary, fixture_policy
+from tests.conftest import Canary, fixture_schema, sqlite_vault
 from tests.unit.service.test_gateway_http import FakeUpstream
-from veil._clock import SystemClock
-from veil.crypto import InMemoryKeyProvider
 from veil.gateway import Gateway, OpenAICompatible
 from veil.service import Service, create_app
-from veil.storage import Database, upgrade
-from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SCOPES = ["audit", "dsr", "inference", "vault:decrypt:*", "vault:erase:*", "vault:read:*", "vault:write:*"]
@@ -40,13 +35,7 @@ def upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture
 def service(tmp_path: Path, upstream: FakeUpstream) -> Iterator[Service]:
-    data, keys = Database.from_url(f"sqlite:///{tmp_path}/d.db"), Database.from_url(f"sqlite:///{tmp_path}/k.db")
-    upgrade(data, "data")
-    upgrade(keys, "keys")
-    with (FIXTURES / "veil.toml").open("rb") as handle:
-        schema = VaultSchema.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")
-    vault = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                  location="EU", clock=SystemClock(), policy=fixture_policy())  # fmt: skip
+    vault = sqlite_vault(tmp_path, fixture_schema())
     yield Service(Gateway(OpenAICompatible(upstream.url), audit=vault.audit), vault.tokens, vault.audit,
                   vault=vault)  # fmt: skip
     vault.close()

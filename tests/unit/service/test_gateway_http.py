@@ -24,13 +24,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.testclient import TestClient
 
-from tests.conftest import Canary, fixture_policy
-from veil._clock import SystemClock
-from veil.crypto import InMemoryKeyProvider
+from tests.conftest import Canary, sqlite_vault
 from veil.gateway import Gateway, MemoryLimiter, OpenAICompatible, RateLimits
 from veil.service import SESSION_HEADER, Service, create_app
-from veil.storage import Database, upgrade
-from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
+from veil.vault import Vault
 
 NAME = "Ada Lovelace"
 
@@ -96,12 +93,7 @@ def upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Iterator[Vault]:
-    data, keys = Database.from_url(f"sqlite:///{tmp_path}/d.db"), Database.from_url(f"sqlite:///{tmp_path}/k.db")
-    upgrade(data, "data")
-    upgrade(keys, "keys")
-    schema = VaultSchema.from_mapping({"collections": {}}, source="test")
-    opened = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                   location="EU", clock=SystemClock(), policy=fixture_policy())  # fmt: skip
+    opened = sqlite_vault(tmp_path)
     yield opened
     opened.close()
 

@@ -14,13 +14,9 @@ pytest.importorskip("schemathesis", reason="the fuzz test needs schemathesis (de
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import fixture_policy
-from veil._clock import SystemClock
-from veil.crypto import InMemoryKeyProvider
+from tests.conftest import fixture_schema, sqlite_vault
 from veil.gateway import EchoUpstream, Gateway
 from veil.service import Service, create_app
-from veil.storage import Database, upgrade
-from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
 
 ALL_SCOPES = ["admin", "audit", "dsr", "inference", "vault:decrypt:*", "vault:erase:*", "vault:export:*",
               "vault:read:*", "vault:write:*"]  # fmt: skip
@@ -29,16 +25,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    import tomllib
-
-    folder = tmp_path_factory.mktemp("fuzz")
-    data, keys = Database.from_url(f"sqlite:///{folder}/d.db"), Database.from_url(f"sqlite:///{folder}/k.db")
-    upgrade(data, "data")
-    upgrade(keys, "keys")
-    with (FIXTURES / "veil.toml").open("rb") as handle:
-        schema = VaultSchema.from_mapping(tomllib.load(handle), source="tests/fixtures/veil.toml")
-    vault = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                  location="EU", clock=SystemClock(), policy=fixture_policy())  # fmt: skip
+    vault = sqlite_vault(tmp_path_factory.mktemp("fuzz"), fixture_schema())
     yield Service(Gateway(EchoUpstream(), audit=vault.audit), vault.tokens, vault.audit, vault=vault)
     vault.close()
 

@@ -16,14 +16,12 @@ pytest.importorskip("fastapi", reason="the service needs veil[server]")
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Canary, fixture_policy
+from tests.conftest import Canary, sqlite_vault
 from veil._clock import FixedClock
-from veil.crypto import InMemoryKeyProvider
 from veil.dsr import Receipt, verify_receipt
 from veil.gateway import EchoUpstream, Gateway
 from veil.service import Service, create_app
-from veil.storage import Database, upgrade
-from veil.vault import ProfileSet, Vault, VaultSchema, shipped_profiles
+from veil.vault import Vault, VaultSchema
 
 CUSTOMER = {"email": "ada@example.org", "name": "Ada Lovelace", "age": 36, "notes": "prefers mornings"}
 RECORDS = "/v1/vault/customers/records"
@@ -33,11 +31,7 @@ MISSING_REQUEST = "/v1/dsr/requests/00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 def vault(tmp_path: Path, schema: VaultSchema, clock: FixedClock) -> Iterator[Vault]:
-    data, keys = Database.from_url(f"sqlite:///{tmp_path}/d.db"), Database.from_url(f"sqlite:///{tmp_path}/k.db")
-    upgrade(data, "data")
-    upgrade(keys, "keys")
-    opened = Vault(data, keys, InMemoryKeyProvider(), schema, profiles=ProfileSet.load(shipped_profiles()),
-                   location="EU", clock=clock, policy=fixture_policy())  # fmt: skip
+    opened = sqlite_vault(tmp_path, schema, clock)
     yield opened
     opened.close()
 
