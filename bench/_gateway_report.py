@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-import subprocess
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _provenance import versions as package_versions
 
 HEADING = "## Gateway"
 ADDED_GOALS_MS = {"1KB": {"p50": 2.0, "p99": 5.0}, "32KB": {"p50": 8.0, "p99": 15.0}}
@@ -34,25 +33,8 @@ def load_average() -> str:
 
 
 def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in ("veil", "fastapi", "starlette", "uvicorn", "h11", "httptools", "uvloop", "httpx"):
-        with contextlib.suppress(PackageNotFoundError):
-            found[name] = version(name)
-    return found
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured and the files under src/ that differ from it (git calls that write nothing)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True,
-                                  text=True, timeout=10).stdout.rstrip("\n")
-        except (OSError, subprocess.SubprocessError):
-            return ""
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if line]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "src_changed": changed}
+    names = ("veil", "fastapi", "starlette", "uvicorn", "h11", "httptools", "uvloop", "httpx")
+    return package_versions(names)
 
 
 def _ms(us: float) -> str:

@@ -45,11 +45,11 @@ from _gateway_report import (  # noqa: E402
     load_average,
     machine,
     render_section,
-    source_state,
     targets,
     targets_table,
     versions,
 )
+from _provenance import source_state  # noqa: E402
 from _timing import percentiles  # noqa: E402
 
 SEED = 11

@@ -15,7 +15,6 @@ Writes bench/results/vault.json and the "## Vault" section at the end of docs/be
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import json
@@ -26,7 +25,6 @@ import random
 import secrets
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +41,8 @@ sys.path.insert(0, str(BENCH))
 import sqlalchemy as sa  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
+from _provenance import source_state  # noqa: E402
+from _provenance import versions as package_versions  # noqa: E402
 from _timing import pin_one_cpu  # noqa: E402
 from _vault_report import render_section, render_table, targets, write_docs  # noqa: E402
 from veil.access import Policy  # noqa: E402
@@ -136,25 +136,7 @@ def machine(tmp: Path) -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in ("veil", "cryptography", "SQLAlchemy", "psycopg"):
-        with contextlib.suppress(PackageNotFoundError):
-            found[name] = version(name)
-    return found
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured, and which files under src/ differ from it (read-only git calls)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.rstrip("\n")
-        except (OSError, subprocess.SubprocessError):
-            return ""
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if line]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "src_changed": changed}
+    return package_versions(("veil", "cryptography", "SQLAlchemy", "psycopg"))
 
 
 # -- 1. AEAD -----------------------------------------------------------------------------
