@@ -10,13 +10,11 @@ from typing import Annotated
 
 import typer
 
-from veil._setup import PATTERN_CACHE, read_pattern_cache
 from veil.cli import _options as opt
 from veil.cli._app import command
 from veil.cli._context import Project
 from veil.cli._io import UsageProblem
 from veil.config import load_settings
-from veil.detect import DEFAULT_THRESHOLD
 from veil.errors import DependencyMissing
 
 
@@ -53,11 +51,9 @@ def serve_command(
         raise UsageProblem(f"plain HTTP on {host} would expose tokens: give --tls-cert/--tls-key "
                            "or --allow-plain-http behind a TLS proxy")
     settings = load_settings(project)
-    read_pattern_cache(settings.project / PATTERN_CACHE)  # before the detector is built: it compiles
     key = settings.upstream_key.get_secret_value() if settings.upstream_key is not None else None
     service = open_service(settings, upstream=upstream or settings.upstream, upstream_key=key,
-                           redis_url=settings.redis_url,
-                           detector=opt.build_detector(None, DEFAULT_THRESHOLD, ner, None, None))
+                           redis_url=settings.redis_url, ner=ner)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     scheme = "https" if tls_cert else "http"
     where = "echo" if (upstream or settings.upstream) == "echo" else "configured"  # a URL may hold a key

@@ -14,7 +14,7 @@ from veil._setup import PATTERN_CACHE, open_vault, read_pattern_cache, write_pat
 from veil.access import TokenStore
 from veil.audit import AuditLog
 from veil.config import Settings
-from veil.detect import Detector, default_detector
+from veil.detect import Detector, SpacyNer, default_detector
 from veil.gateway import Gateway, Limiter, MemoryLimiter, OpenAICompatible, RateLimits, RedisLimiter
 from veil.gateway._gateway import Exchange
 from veil.gateway._upstream import EchoUpstream, Upstream
@@ -36,7 +36,7 @@ class Service:
     limiter: Limiter | None = None
     vault: Vault | None = None  # the vault, consent and DSR routes exist only with one
     metrics: Metrics = field(default_factory=Metrics)
-    pattern_cache: Path | None = None
+    pattern_cache: Path | None = None  # where to keep the patterns compiled at start (None: nowhere)
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_json_depth: int = DEFAULT_MAX_DEPTH
     closers: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
@@ -45,11 +45,10 @@ class Service:
         self.gateway.on_exchange = self.observe
 
     def warm(self) -> None:
-        """Build the detector before the first request needs it (compiling its patterns takes seconds:
-        ``pattern_cache`` keeps them compiled between starts)."""
-        loaded = self.pattern_cache is not None and read_pattern_cache(self.pattern_cache)
+        """Build the detector before the first request needs it; patterns it had to compile (seconds)
+        are kept in ``pattern_cache`` for the next start."""
         (self.detector if self.detector is not None else default_detector()).detect("warm-up")
-        if self.pattern_cache is not None and not loaded:
+        if self.pattern_cache is not None:
             write_pattern_cache(self.pattern_cache)
 
     def observe(self, exchange: Exchange, decision: str) -> None:
@@ -79,10 +78,15 @@ def open_service(
     upstream_key: str | None = None,
     redis_url: str | None = None,
     limits: RateLimits = DEFAULT_LIMITS,
-    detector: Detector | None = None,
+    ner: bool = False,
 ) -> Service:
+    """The project's service; its detector (with spaCy NER when ``ner``) is built from the patterns
+    the last start compiled, when ``.veil/patterns.bin`` holds them."""
+    cache = settings.project / PATTERN_CACHE
+    loaded = read_pattern_cache(cache)  # before any detector is built: building compiles
+    detector = Detector(ner=SpacyNer()) if ner else None
     vault = open_vault(settings)
     limiter: Limiter = RedisLimiter(limits, redis_url) if redis_url else MemoryLimiter(limits)
     gateway = Gateway(upstream_of(upstream, upstream_key), audit=vault.audit, detector=detector)
     return Service(gateway, vault.tokens, vault.audit, detector=detector, limiter=limiter, vault=vault,
-                   pattern_cache=settings.project / PATTERN_CACHE, closers=[vault.close])
+                   pattern_cache=None if loaded else cache, closers=[vault.close])
