@@ -174,7 +174,7 @@ class _Rows:
     def __init__(self, conn: Connection) -> None:
         self._cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        columns = ", ".join(c for c in COLUMNS)
+        columns = ", ".join(COLUMNS)
         self._query = (f"SELECT {columns} FROM {audit_entries.name} "  # noqa: S608 - constants
                        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx")  # fmt: skip
 

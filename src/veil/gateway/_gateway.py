@@ -186,13 +186,11 @@ class Gateway:
         """``work`` in a worker thread under the detection deadline; any failure but bad input -> 503."""
         try:
             return await asyncio.wait_for(asyncio.to_thread(work, *args, **kwargs), self.detect_timeout)
-        except (InvalidInput, UpstreamError, DetectionUnavailable):
-            raise
         except TimeoutError:
             raise DetectionUnavailable("detection timed out: nothing was sent upstream") from None
         except VeilError as exc:
-            if exc.http_status < 500:
-                raise
+            if exc.http_status < 500 or isinstance(exc, UpstreamError | DetectionUnavailable):
+                raise  # bad input, or an answer already refused for its own reason
             raise DetectionUnavailable("detection failed: nothing was sent upstream") from None
         except Exception:
             raise DetectionUnavailable("detection failed: nothing was sent upstream") from None

@@ -10,6 +10,7 @@ Errors are ``{"error": code, "message": text}`` with the ``VeilError``'s status.
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from veil import __version__
 from veil.access import Token
+from veil.detect import Detector, default_detector
 from veil.errors import InvalidInput, NotFound, VeilError
 from veil.redact import Redactor, redact_json
 from veil.service._http import Authenticator, error_response, parse_model, read_json, request_schema
@@ -111,9 +113,7 @@ def create_app(service: Service, *, on_ready: Callable[[], None] | None = None) 
         redactor = Redactor(service.detector)
         if parsed.text is not None:
             done = await asyncio.to_thread(redactor.apply, parsed.text)
-            counts: dict[str, int] = {}
-            for replacement in done.replacements:
-                counts[str(replacement.entity)] = counts.get(str(replacement.entity), 0) + 1
+            counts = Counter(str(replacement.entity) for replacement in done.replacements)
             service.metrics.count_entities(counts)
             return {"text": done.text, "counts": counts}
         value = await asyncio.to_thread(redact_json, parsed.json_value, redactor=redactor, paths=parsed.paths)
@@ -203,9 +203,7 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse({"error": "internal_error", "message": message}, 500)
 
 
-def _detector(service: Service) -> Any:
-    from veil.detect import default_detector
-
+def _detector(service: Service) -> Detector:
     return service.detector if service.detector is not None else default_detector()
 
 
