@@ -90,6 +90,24 @@ def test_shell_examples_of_the_vault_run_in_a_new_project(tmp_path: Path) -> Non
         assert "ana@example.org" not in result.stdout + result.stderr  # values never echoed
 
 
+def test_scanner_examples_run_in_a_repository(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    setup = ["git init -q -b main", "git config user.email dev@example.invalid", "git config user.name Dev",
+             "mkdir exports && printf 'id,email\\n1,ana@example.org\\n2,ben@example.org\\n' > exports/customers.csv",
+             "git add . && git commit -q -m first && git update-ref refs/remotes/origin/main HEAD",
+             "echo 'print(1)' > app.py && git add app.py"]
+    for line in setup:
+        subprocess.run(["bash", "-c", line], cwd=tmp_path, check=True, capture_output=True, env=env)
+    [block] = _blocks("bash")
+    for line in filter(None, block.splitlines()):
+        result = subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=300, check=False, env=env)
+        assert result.returncode in (0, 1), (line, result.stderr)  # 1: it found the planted dataset
+        assert "error:" not in result.stderr, (line, result.stderr)
+        assert "ana@example.org" not in result.stdout + result.stderr  # values never echoed
+
+
 def test_the_quick_start_gateway_answers_the_curl(tmp_path: Path) -> None:
     pytest.importorskip("fastapi", reason="veil serve needs veil[server]")
     if shutil.which("curl") is None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from veil.cli import _audit_cmds, _detect, _dsr, _redact, _serve, _token_cmds, _vault_cmds  # noqa: F401 - registers them
+from veil.cli import (  # noqa: F401 - registers them
+    _audit_cmds,
+    _detect,
+    _dsr,
+    _redact,
+    _scan,
+    _serve,
+    _token_cmds,
+    _vault_cmds,
+)
 from veil.cli._app import app
 
 

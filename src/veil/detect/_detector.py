@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, compile_words
-from veil.detect._engine import PatternEngine
+from veil.detect._engine import PatternEngine, Span
 from veil.detect._entities import Entity, EntityName
 from veil.detect._finding import Finding
 from veil.detect._recognizer import Pattern, Recognizer
@@ -85,6 +85,8 @@ class Detector:
             groups.setdefault((entry.pattern.regex, entry.pattern.flags), []).append(entry)
         self._groups = list(groups.values())
         run_always = [i for i, group in enumerate(self._groups) if not group[0].pattern.prefilter]
+        self._context_gates = {i: words for i, group in enumerate(self._groups)
+                               if (words := _context_gate(group, threshold))}
         self._engine = PatternEngine(list(groups), use_hyperscan=use_hyperscan, run_always=run_always)
 
     @property
@@ -137,9 +139,15 @@ class Detector:
         if not isinstance(text, str):
             raise InvalidInput("text must be a str")
         found: list[Finding] = []
-        for index, pattern in self._engine.candidates(text):  # the hot loop: kept flat
+        lowered: str | None = None
+        for index, pattern, spans in self._engine.candidate_spans(text):  # the hot loop: kept flat
+            gate = self._context_gates.get(index)
+            if gate is not None:
+                lowered = text.lower() if lowered is None else lowered
+                if not any(word in lowered for word in gate):
+                    continue  # none of its candidates could have a context word near it
             group = self._groups[index]
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(text) if spans is None else _in_spans(pattern, text, spans):
                 for entry in group:
                     start, end = match.span(entry.pattern.group)
                     if start == end:  # an unmatched group spans (-1, -1)
@@ -171,6 +179,29 @@ class Detector:
         if entry.negative is not None and entry.negative.search(text, low, high) is not None:
             score = max(0.0, score - NEGATIVE_PENALTY)
         return Finding(start, end, recognizer.entity, round(score, 4), recognizer.name)
+
+
+def _in_spans(pattern: re.Pattern[str], text: str, spans: list[Span]) -> Iterator[re.Match[str]]:
+    for span in spans:
+        for match in pattern.finditer(text, span.start, span.stop):
+            if match.end() <= span.last_end:
+                yield match
+
+
+def _context_gate(group: list[_Compiled], threshold: float) -> tuple[str, ...]:
+    """Words of which one must be in a text for the group's pattern to find anything there.
+
+    Empty when some candidate could pass without context. Multi-word phrases gate on their
+    first word: a superset, so the exact check near each candidate still decides.
+    """
+    words: set[str] = set()
+    for entry in group:
+        recognizer = entry.recognizer
+        weak = entry.pattern.score < threshold and recognizer.refine is None
+        if not (recognizer.requires_context or weak) or not recognizer.context:
+            return ()
+        words.update(word.strip().lower().split()[0] for word in recognizer.context if word.strip())
+    return tuple(sorted(words))
 
 
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]{2,}")

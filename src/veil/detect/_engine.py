@@ -15,7 +15,7 @@ import platform
 import re
 import threading
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 _hs: Any
 try:  # the wheel exists for x86-64 Linux/macOS/Windows; elsewhere we fall back
@@ -34,6 +34,7 @@ class PatternEngine:
     def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True,
                  run_always: Collection[int] = ()) -> None:
         self._compiled = [re.compile(regex, flags) for regex, flags in patterns]
+        self._widths = [_max_width(regex, flags) for regex, flags in patterns]
         self._always: list[int] = list(range(len(patterns)))
         self._database: Any = None
         self._lock = threading.Lock()
@@ -79,6 +80,68 @@ class PatternEngine:
         """The patterns that may match ``text``, compiled, with their indexes."""
         compiled = self._compiled
         return [(index, compiled[index]) for index in self.candidate_patterns(text)]
+
+    def candidate_spans(self, text: str) -> list[tuple[int, re.Pattern[str], list[Span] | None]]:
+        """Like ``candidates``, with where in a long text each pattern may match.
+
+        ``None`` means anywhere. Otherwise the text is scanned in chunks, each with the
+        ``OVERLAP`` characters before it, so a match of a pattern no longer than that is
+        seen whole by the chunk it ends in; ``re`` then runs only around those chunks.
+        """
+        if self._database is None or len(text) <= 2 * CHUNK:
+            return [(i, p, None) for i, p in self.candidates(text)]
+        chunks: dict[int, list[int]] = {}
+
+        def on_match(pattern_id: int, _start: int, _end: int, _flags: int, chunk: int) -> None:
+            chunks.setdefault(pattern_id, []).append(chunk)
+
+        with self._lock:
+            for chunk, low in enumerate(range(0, len(text), CHUNK)):
+                piece = text[max(0, low - OVERLAP): low + CHUNK].encode("utf-8", "replace")
+                self._database.scan(piece, match_event_handler=on_match, context=chunk)
+        found = [(i, self._compiled[i], self._spans(i, hit, len(text))) for i, hit in chunks.items()]
+        found += [(i, self._compiled[i], None) for i in self._always]
+        return sorted(found, key=lambda item: item[0])
+
+    def _spans(self, index: int, chunks: list[int], size: int) -> list[Span] | None:
+        width = self._widths[index]
+        if width is None:
+            return None
+        spans: list[Span] = []
+        for chunk in chunks:
+            low, high = chunk * CHUNK, min(size, (chunk + 1) * CHUNK)
+            start, stop = max(0, low - width - 1), min(size, high + LOOKAHEAD)
+            if spans and start <= spans[-1].stop:
+                last = spans[-1]
+                spans[-1] = Span(last.start, stop, high)
+            else:
+                spans.append(Span(start, stop, high))
+        return spans
+
+
+class Span(NamedTuple):
+    """Where ``re`` runs (``start`` to ``stop``), keeping matches that end by ``last_end``;
+    one ending later was cut short by ``stop`` and is found whole in the next span."""
+
+    start: int
+    stop: int
+    last_end: int
+
+
+#: Characters per Hyperscan scan of a long text, and the characters before it scanned again.
+CHUNK = 8192
+OVERLAP = 2048
+#: Characters after a chunk that a pattern's lookahead may read.
+LOOKAHEAD = 256
+
+
+def _max_width(regex: str, flags: int) -> int | None:
+    """The longest match of ``regex`` when it is at most ``OVERLAP``, else None."""
+    try:
+        _, high = re._parser.parse(regex, flags).getwidth()  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    return int(high) if high <= OVERLAP else None
 
 
 _REPEAT = re.compile(r"(?<!\\)\{(\d+)(,?)(\d*)\}")
