@@ -7,7 +7,6 @@ render. Database URLs are never printed: they may hold a password.
 from __future__ import annotations
 
 import os
-from contextlib import suppress
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +15,6 @@ import sqlalchemy as sa
 from veil.access import Policy
 from veil.config import Settings, load_deployment
 from veil.crypto import EnvKeyProvider, KeyProvider, LocalKeyring
-from veil.detect import compiled_patterns, load_compiled_patterns
 from veil.errors import ConfigError
 from veil.storage import Database, current_revision, upgrade
 from veil.vault import ProfileSet, Vault, VaultSchema
@@ -99,25 +97,3 @@ def open_vault(settings: Settings) -> Vault:
         keys.dispose()
         raise
 
-
-#: Where a project keeps the compiled detection patterns between runs (next to its keyring).
-PATTERN_CACHE = Path(".veil") / "patterns.bin"
-
-
-def read_pattern_cache(cache: Path) -> bool:
-    """Load compiled patterns from ``cache`` for the detectors built after this call (a detector
-    compiles in its constructor); False when there was nothing usable."""
-    try:
-        return load_compiled_patterns(cache.read_bytes()) > 0
-    except OSError:
-        return False
-
-
-def write_pattern_cache(cache: Path) -> None:
-    """Keep this process's compiled patterns for the next start (0600, in the 0700 ``.veil`` folder)."""
-    with suppress(OSError):  # a read-only project still works, only slower to start
-        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = cache.with_suffix(".tmp")
-        partial.touch(mode=0o600)
-        partial.write_bytes(compiled_patterns())
-        os.replace(partial, cache)

@@ -109,27 +109,6 @@ def load_deployment(settings: Settings) -> Deployment:
     return _deployment(raw, path)
 
 
-def load_scan_table(project: Path) -> Mapping[str, Any]:
-    """The ``[scan]`` table of the project's ``veil.toml``, empty when there is no file or table.
-
-    The scanner needs no vault: unlike ``load_deployment``, a file without ``[vault]`` is fine.
-    """
-    path = project / CONFIG_NAME
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except (FileNotFoundError, IsADirectoryError):
-        return MappingProxyType({})
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({type(exc).__name__})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    table = raw.get("scan", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [scan] must be a table")
-    return MappingProxyType(table)
-
-
 def _deployment(raw: dict[str, Any], path: Path) -> Deployment:
     vault = raw.get("vault")
     if not isinstance(vault, dict):
@@ -165,4 +144,4 @@ def _names(table: Mapping[str, Any], key: str, path: Path, *, required: bool) ->
     return tuple(v.strip() for v in value)
 
 
-__all__ = ["Deployment", "Settings", "load_deployment", "load_scan_table", "load_settings"]
+__all__ = ["Deployment", "Settings", "load_deployment", "load_settings"]

@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
 from veil.errors import InvalidInput
 
 STDIN = "-"
@@ -195,6 +192,9 @@ def progress(source: TextInput, label: str) -> Iterator[Callable[[], None]]:
     if source.size is None or source.size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
         yield lambda: None
         return
+    from rich.console import Console  # only when a bar is shown: every command imports this module
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:

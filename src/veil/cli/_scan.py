@@ -7,6 +7,7 @@ the fingerprints of sensitive datasets. Exit status: 0 clean, 1 findings at or a
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +18,10 @@ from typing import Annotated, Any, TextIO
 import typer
 from typer.core import TyperGroup
 
+from veil._pattern_cache import load_pattern_cache, refresh_pattern_cache
 from veil.cli import _scan_options as o
 from veil.cli._app import EXIT_FAILURE, EXIT_OK, app, mapped_errors
 from veil.cli._io import UsageProblem
-from veil.cli._scan_render import write_audit, write_human, write_json
 from veil.cli._scan_settings import scan_settings
 from veil.errors import InvalidInput
 from veil.scan import (
@@ -31,7 +32,6 @@ from veil.scan import (
     ScanOptions,
     ScanReport,
     audit,
-    check_licenses,
     load_baseline,
     scan_diff,
     scan_history,
@@ -40,6 +40,8 @@ from veil.scan import (
 )
 
 FINGERPRINTS = Path(".veil") / "fingerprints"
+#: Compiled patterns of the scan detector, per user: a hook starts in milliseconds, not seconds.
+SCAN_PATTERNS = Path.home() / ".cache" / "veil" / "scan-patterns.bin"
 
 
 class _PathsByDefault(TyperGroup):
@@ -89,11 +91,15 @@ def scan_command(
                           include_ignored=no_ignore, jobs=jobs,
                           limits=Limits(file_bytes=max_file_mb << 20, include_minified=include_minified))
     store = FingerprintStore(home / FINGERPRINTS)
+    cached = load_pattern_cache(SCAN_PATTERNS)
     scanner = Scanner(options, fingerprints=store if store.names() else None)
+    refresh_pattern_cache(SCAN_PATTERNS, cached)
     try:
         report = _run(scanner, chosen or [Path()], root, diff, staged, history, ref,
                       show_progress=not no_progress and form is o.Format.HUMAN and sys.stderr.isatty())
         if licenses:
+            from veil.scan import check_licenses
+
             report.findings.extend(check_licenses(home, exceptions=settings.exceptions).findings)
         baseline_path = baseline or home / BASELINE_NAME
         accepted = load_baseline(baseline_path) if baseline is not None or baseline_path.exists() else None
@@ -156,10 +162,13 @@ def _render(report: ScanReport, form: o.Format, output: Path | None) -> None:
         elif form is o.Format.SARIF:
             write_json(to_sarif(report.findings, tool_version=_version(), root=Path.cwd()), stream)
         else:
+            from veil.cli._scan_render import write_human  # rich: only for people
+
             write_human(report, stream, colour=None if output is None and stream.isatty() else False)
 
 
 def _audit(report: ScanReport, accepted: Any, scanner: Scanner, output: Path | None) -> None:
+    from veil.cli._scan_render import write_audit
     from veil.scan import Baseline
 
     items = audit(accepted or Baseline(), report.findings, report.allows,
@@ -178,6 +187,11 @@ def _update(report: ScanReport, accepted: Any, path: Path, reason: str) -> None:
     write_baseline(path, updated)
     typer.echo(f"{path}: {len(updated.entries)} accepted findings")
     raise typer.Exit(EXIT_OK)
+
+
+def write_json(document: object, stream: TextIO) -> None:
+    json.dump(document, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
 
 
 @contextmanager

@@ -1,8 +1,7 @@
-"""How ``veil scan`` shows its results: coloured findings and a summary, JSON, or SARIF."""
+"""How ``veil scan`` shows its results to people: coloured findings and a summary."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
@@ -46,11 +45,6 @@ def _summary(report: ScanReport) -> str:
     if report.suppressed:
         line += "; accepted " + ", ".join(f"{n} by {how}" for how, n in sorted(report.suppressed.items()))
     return line
-
-
-def write_json(document: object, stream: TextIO) -> None:
-    json.dump(document, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
 
 
 def write_audit(items: Sequence[AuditItem], stream: TextIO, *, colour: bool | None = None) -> None:

@@ -7,7 +7,9 @@ Needs no database and no web framework.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from veil.scan._allow import AllowComment
 from veil.scan._baseline import (
@@ -20,16 +22,37 @@ from veil.scan._baseline import (
     write_baseline,
 )
 from veil.scan._changes import scan_diff, scan_history
-from veil.scan._datasets import ColumnProfile, DatasetPolicy, DatasetProfile, dataset_findings, profile_dataset
+from veil.scan._datasets import (
+    ColumnProfile,
+    DatasetPolicy,
+    DatasetProfile,
+    dataset_findings,
+    profile_dataset,
+)
 from veil.scan._finding import Kind, ScanFinding, Severity, preview, value_fingerprint
 from veil.scan._fingerprints import FingerprintMatch, FingerprintStore, fingerprint_findings
 from veil.scan._git import GitProblem
-from veil.scan._licenses import DependencyLicense, LicenseReport, check_licenses
 from veil.scan._remediation import remediation_for, severity_for
 from veil.scan._sarif import to_sarif
-from veil.scan._scanner import ScanOptions, ScanReport, Scanner, default_scan_detector
+from veil.scan._scanner import Scanner, ScanOptions, ScanReport, default_scan_detector
 from veil.scan._sources import Limits
-from veil.scan._spdx import LicensePolicy, PolicyExceptions, default_policy
+
+if TYPE_CHECKING:
+    from veil.scan._licenses import DependencyLicense, LicenseReport, check_licenses
+    from veil.scan._spdx import LicensePolicy, PolicyExceptions, default_policy
+
+#: Licence checking reads package metadata with ``packaging``: loaded on first use, not by a hook.
+_LICENSE_NAMES = {
+    "DependencyLicense": "_licenses", "LicenseReport": "_licenses", "check_licenses": "_licenses",
+    "LicensePolicy": "_spdx", "PolicyExceptions": "_spdx", "default_policy": "_spdx",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LICENSE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'veil.scan' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"veil.scan.{module}"), name)
 
 
 def scan_path(*paths: str | Path, root: str | Path | None = None,

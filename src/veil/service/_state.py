@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veil._setup import PATTERN_CACHE, open_vault, read_pattern_cache, write_pattern_cache
+from veil._pattern_cache import PATTERN_CACHE, read_pattern_cache, write_pattern_cache
+from veil._setup import open_vault
 from veil.access import TokenStore
 from veil.audit import AuditLog
 from veil.config import Settings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from veil._setup import read_pattern_cache, write_pattern_cache
+from veil._pattern_cache import read_pattern_cache, write_pattern_cache
 from veil.detect import Detector, _engine, compiled_patterns, hyperscan_available, load_compiled_patterns
 
 pytestmark = pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan has no wheel for this platform")
