@@ -7,23 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 from veil.detect import Detector, Entity, Finding
 from veil.errors import VeilError
-from veil.redact import Redactor
 
 if TYPE_CHECKING:
     from veil.access import Policy
     from veil.audit import AuditLog
     from veil.detect import detect
-    from veil.redact import redact
+    from veil.redact import Redactor, redact
     from veil.vault import Vault
-else:  # the packages themselves, made callable (see veil._callable_module)
-    from veil import detect, redact
+else:  # the package itself, made callable (see veil._callable_module)
+    from veil import detect
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """``veil.Vault``, ``veil.AuditLog``, ``veil.Policy`` and ``veil.Client`` without importing
-    SQLAlchemy or httpx for callers that only redact."""
+    """``veil.redact``, ``veil.Vault``, ``veil.AuditLog``, ``veil.Policy`` and ``veil.Client`` on
+    first use: callers that only detect (a scan) or redact import no SQLAlchemy or httpx."""
+    if name in ("redact", "Redactor"):  # the redaction package, callable; not loaded by `veil scan`
+        module = importlib.import_module("veil.redact")
+        return module if name == "redact" else module.Redactor
     if name == "Vault":
         from veil.vault import Vault
 

@@ -18,7 +18,7 @@ from veil.detect._finding import Finding
 from veil.detect._ner import SpacyNer
 from veil.detect._recognizer import Pattern, Recognizer, Refiner, Validator
 from veil.detect._validators import get_validator, register_validator
-from veil.detect.recognizers import builtin_recognizers
+from veil.detect.recognizers import builtin_recognizers, secret_recognizers
 
 
 @cache
@@ -58,4 +58,5 @@ __all__ = [
     "load_compiled_patterns",
     "load_recognizers",
     "register_validator",
+    "secret_recognizers",
 ]

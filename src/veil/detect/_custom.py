@@ -21,8 +21,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from veil.detect._entities import Entity, EntityName
 from veil.detect._recognizer import Pattern, Recognizer
 from veil.detect._validators import get_validator
@@ -65,13 +63,15 @@ def _read(file: Path) -> object:
             return tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{file.name}: not valid TOML ({exc})") from None
+    import yaml  # here, not at import: detection itself never needs it
+
     try:
         return yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{file.name}: not valid YAML{_yaml_position(exc)}") from None
 
 
-def _yaml_position(exc: yaml.YAMLError) -> str:
+def _yaml_position(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     return "" if mark is None else f" (line {mark.line + 1}, column {mark.column + 1})"
 

@@ -33,14 +33,18 @@ class PatternEngine:
 
     def __init__(self, patterns: Sequence[tuple[str, int]], *, use_hyperscan: bool = True,
                  run_always: Collection[int] = ()) -> None:
-        self._compiled = [re.compile(regex, flags) for regex, flags in patterns]
-        self._widths = [_max_width(regex, flags) for regex, flags in patterns]
+        self._patterns = list(patterns)
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(patterns)
+        self._widths: dict[int, int | None] = {}
         self._always: list[int] = list(range(len(patterns)))
         self._database: Any = None
         self._lock = threading.Lock()
         self._run_always = frozenset(run_always)
         if use_hyperscan and _hs is not None and patterns:
             self._build_prefilter(patterns)
+        if self._database is None:  # every pattern runs on every text: compile them now
+            for index in range(len(patterns)):
+                self._pattern(index)
 
     @property
     def backend(self) -> str:
@@ -48,6 +52,14 @@ class PatternEngine:
 
     def __len__(self) -> int:
         return len(self._compiled)
+
+    def _pattern(self, index: int) -> re.Pattern[str]:
+        """Compiled on first use: behind the prefilter most patterns never run (``re`` compiling
+        a hundred patterns costs a pre-commit hook more than its whole scan)."""
+        compiled = self._compiled[index]
+        if compiled is None:
+            compiled = self._compiled[index] = re.compile(*self._patterns[index])
+        return compiled
 
     def _build_prefilter(self, patterns: Sequence[tuple[str, int]]) -> None:
         assert _hs is not None
@@ -78,8 +90,7 @@ class PatternEngine:
 
     def candidates(self, text: str) -> list[tuple[int, re.Pattern[str]]]:
         """The patterns that may match ``text``, compiled, with their indexes."""
-        compiled = self._compiled
-        return [(index, compiled[index]) for index in self.candidate_patterns(text)]
+        return [(index, self._pattern(index)) for index in self.candidate_patterns(text)]
 
     def candidate_spans(self, text: str) -> list[tuple[int, re.Pattern[str], list[Span] | None]]:
         """Like ``candidates``, with where in a long text each pattern may match.
@@ -99,11 +110,13 @@ class PatternEngine:
             for chunk, low in enumerate(range(0, len(text), CHUNK)):
                 piece = text[max(0, low - OVERLAP): low + CHUNK].encode("utf-8", "replace")
                 self._database.scan(piece, match_event_handler=on_match, context=chunk)
-        found = [(i, self._compiled[i], self._spans(i, hit, len(text))) for i, hit in chunks.items()]
-        found += [(i, self._compiled[i], None) for i in self._always]
+        found = [(i, self._pattern(i), self._spans(i, hit, len(text))) for i, hit in chunks.items()]
+        found += [(i, self._pattern(i), None) for i in self._always]
         return sorted(found, key=lambda item: item[0])
 
     def _spans(self, index: int, chunks: list[int], size: int) -> list[Span] | None:
+        if index not in self._widths:
+            self._widths[index] = _max_width(*self._patterns[index])
         width = self._widths[index]
         if width is None:
             return None

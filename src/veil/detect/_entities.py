@@ -62,6 +62,8 @@ class Entity(StrEnum):
     JWT = "JWT"
     PRIVATE_KEY = "PRIVATE_KEY"
     CONNECTION_STRING = "CONNECTION_STRING"
+    #: A provider credential that has no entity type of its own (Shopify, Vault, Grafana, ...).
+    API_KEY = "API_KEY"
     GENERIC_SECRET = "GENERIC_SECRET"
 
     @property
@@ -74,7 +76,7 @@ SECRET_ENTITIES: frozenset[Entity] = frozenset(
         "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "GCP_API_KEY", "AZURE_KEY", "GITHUB_TOKEN",
         "GITLAB_TOKEN", "SLACK_TOKEN", "STRIPE_KEY", "TWILIO_KEY", "SENDGRID_KEY",
         "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HUGGINGFACE_TOKEN", "NPM_TOKEN", "PYPI_TOKEN",
-        "JWT", "PRIVATE_KEY", "CONNECTION_STRING", "GENERIC_SECRET",
+        "JWT", "PRIVATE_KEY", "CONNECTION_STRING", "API_KEY", "GENERIC_SECRET",
     }
 )
 

@@ -16,7 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veil.detect import SECRET_ENTITIES, Detector
+from veil.detect import Detector, secret_recognizers
 from veil.errors import VeilError
 from veil.scan._allow import AllowComment
 from veil.scan._dataset_readers import PARQUET, SQLITE, dataset_kind, is_dataset_name
@@ -197,7 +197,7 @@ class Scanner:
 
 def default_scan_detector(*, pii: bool = False) -> Detector:
     """Secrets only by default: source code is full of dates and names that are not personal data."""
-    return _full_detector() if pii else Detector(entities=SECRET_ENTITIES)
+    return _full_detector() if pii else Detector(secret_recognizers())
 
 
 def _full_detector() -> Detector:

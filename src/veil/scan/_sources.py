@@ -169,7 +169,8 @@ class _LineLocator:
 
     def find(self, piece: str) -> int:
         needles = {json.dumps(piece)[1:-1][:60], json.dumps(piece, ensure_ascii=False)[1:-1][:60]}
-        for index in range(self._cursor, len(self._lines)):
+        # Forward first; then from the top: Jupyter writes a cell's outputs before its source.
+        for index in [*range(self._cursor, len(self._lines)), *range(self._cursor)]:
             if any(needle in self._lines[index] for needle in needles):
                 self._cursor = index
                 return index + 1

@@ -7,6 +7,8 @@ real checksum where it has one; none is a real credential.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import random
 import string
@@ -16,8 +18,10 @@ from urllib.parse import quote
 
 import pytest
 
-from veil.detect import Detector, Entity, detect
-from veil.detect.recognizers import _secret_checks, _secrets
+from veil.detect import SECRET_ENTITIES, Detector, Entity, detect
+from veil.detect.recognizers import _secret_checks, _secrets, _tokens
+
+from ._table import assert_linear_time
 
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _B64URL = string.ascii_letters + string.digits + "-_"
@@ -55,6 +59,18 @@ def fake_jwt(header: dict[str, str] | None = None) -> str:
     return f"{head}.{body}.{_b64url(RNG.randbytes(32))}"
 
 
+def _field(kind: int, value: bytes) -> bytes:
+    return bytes([kind, len(value)]) + value  # one-byte varints: every value here is short
+
+
+def fake_pypi_token(location: bytes = b"pypi.org") -> str:
+    """A version-2 macaroon as PyPI issues them: location, identifier, one caveat, signature."""
+    caveat = b'{"version":1,"permissions":"user"}'
+    macaroon = (b"\x02" + _field(1, location) + _field(2, RNG.randbytes(40)) + b"\x00"
+                + _field(2, caveat) + b"\x00" + b"\x00" + _field(6, RNG.randbytes(32)))
+    return "pypi-" + _b64url(macaroon)
+
+
 def fake_pem(label: str = "PRIVATE KEY", headers: str = "") -> str:
     body = base64.b64encode(RNG.randbytes(600)).decode()
     lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
@@ -70,6 +86,7 @@ GHP = checksummed("ghp_")
 GHS = checksummed("ghs_")
 GH_FINE = "github_pat_" + _pick(_BASE62, 22) + "_" + _pick(_BASE62, 59)
 GLPAT = "glpat-" + _pick(_B64URL, 20)
+GLAGENT = "glagent-" + _pick(_B64URL, 50)
 SLACK_BOT = f"xoxb-{_pick(string.digits, 12)}-{_pick(string.digits, 13)}-{_pick(_BASE62, 24)}"
 SLACK_HOOK = (f"https://hooks.slack.com/services/T{_pick(string.ascii_uppercase, 8)}"
               f"/B{_pick(string.ascii_uppercase, 10)}/{_pick(_BASE62, 24)}")
@@ -86,7 +103,8 @@ ANTHROPIC = "sk-ant-api03-" + _pick(_B64URL, 93) + "AA"
 ANTHROPIC_ADMIN = "sk-ant-admin01-" + _pick(_B64URL, 93) + "AA"
 HF = "hf_" + _pick(string.ascii_letters, 34)
 NPM = checksummed("npm_")
-PYPI = "pypi-AgEIcHlwaS5vcmc" + _pick(_B64URL, 160)
+PYPI = fake_pypi_token()
+PYPI_TEST = fake_pypi_token(b"test.pypi.org")
 JWT = fake_jwt()
 PEM = fake_pem()
 PEM_RSA = fake_pem("RSA PRIVATE KEY")
@@ -121,6 +139,7 @@ POSITIVE: list[tuple[str, list[tuple[str, Entity]]]] = [
     (f"GH={GHS}", [(GHS, A.GITHUB_TOKEN)]),
     (f"fine-grained {GH_FINE}.", [(GH_FINE, A.GITHUB_TOKEN)]),
     (f"gitlab {GLPAT}", [(GLPAT, A.GITLAB_TOKEN)]),
+    (f"GITLAB_AGENT_TOKEN={GLAGENT}", [(GLAGENT, A.GITLAB_TOKEN)]),
     (f"SLACK_BOT={SLACK_BOT}", [(SLACK_BOT, A.SLACK_TOKEN)]),
     (f"post to {SLACK_HOOK} now", [(SLACK_HOOK, A.SLACK_TOKEN)]),
     (f"stripe.api_key = '{STRIPE}'", [(STRIPE, A.STRIPE_KEY)]),
@@ -137,6 +156,7 @@ POSITIVE: list[tuple[str, list[tuple[str, Entity]]]] = [
     (f"huggingface-cli login --token {HF}", [(HF, A.HUGGINGFACE_TOKEN)]),
     (f"//registry.npmjs.org/:_authToken={NPM}", [(NPM, A.NPM_TOKEN)]),
     (f"password = {PYPI}", [(PYPI, A.PYPI_TOKEN)]),
+    (f"TWINE_PASSWORD={PYPI_TEST}", [(PYPI_TEST, A.PYPI_TOKEN)]),
     (f"Authorization: Bearer {JWT}", [(JWT, A.JWT)]),
     (f"key:\n{PEM}\nend", [(PEM, A.PRIVATE_KEY)]),
     (f"{PEM_RSA}\n", [(PEM_RSA, A.PRIVATE_KEY)]),
@@ -264,7 +284,7 @@ def test_documented_aws_example_keys_are_never_secrets_in_default_detection(text
 
 
 def test_every_secret_entity_has_a_recognizer() -> None:
-    covered = {r.entity for r in _secrets.RECOGNIZERS}
+    covered = {r.entity for r in (*_secrets.RECOGNIZERS, *_tokens.RECOGNIZERS)}
     assert covered == set(A) & {e for e in A if e.is_secret}
 
 
@@ -328,6 +348,194 @@ def test_findings_never_carry_the_secret_value() -> None:
         assert GHP not in repr(finding)
 
 
+# -- formats the scanner needs: key pairs across lines, service-account files, key files ---------
+
+ALL_SECRETS = Detector(entities=SECRET_ENTITIES)
+ALL_SECRETS_RE = Detector(entities=SECRET_ENTITIES, use_hyperscan=False)
+
+
+def fake_service_account(*, sort_keys: bool = False) -> tuple[str, str]:
+    """A GCP service-account key file and the private key inside it, as the JSON spells it."""
+    pem = fake_pem() + "\n"
+    account = {
+        "type": "service_account", "project_id": "acme-prod", "private_key_id": _pick(_HEX, 40),
+        "private_key": pem, "client_email": "deploy@acme-prod.iam.gserviceaccount.com",
+        "client_id": _pick(string.digits, 21), "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    return json.dumps(account, indent=2, sort_keys=sort_keys), json.dumps(pem)[1:-1].removesuffix("\\n")
+
+
+def fake_putty_key() -> tuple[str, str]:
+    public = base64.b64encode(RNG.randbytes(51)).decode()
+    key = ("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy@ci\nPublic-Lines: 2\n"
+           f"{public[:64]}\n{public[64:]}\nPrivate-Lines: 1\n{base64.b64encode(RNG.randbytes(48)).decode()}")
+    return f"{key}\nPrivate-MAC: {_pick(_HEX, 64)}\n", key
+
+
+AKIA_2 = "AKIA" + _pick(string.ascii_uppercase + "234567", 16)
+AWS_SECRET_2 = _pick(string.ascii_lowercase, 8) + _pick(string.digits, 4) + _pick(_B64, 28)
+SERVICE_ACCOUNT, SERVICE_ACCOUNT_KEY = fake_service_account()
+SORTED_ACCOUNT, SORTED_ACCOUNT_KEY = fake_service_account(sort_keys=True)
+PUTTY_FILE, PUTTY_KEY = fake_putty_key()
+PEM_PKCS8_ENCRYPTED = fake_pem("ENCRYPTED PRIVATE KEY")
+PEM_PGP = fake_pem("PGP PRIVATE KEY BLOCK", "Version: GnuPG v2\n\n")
+WORDY_PASSWORD = f"Spring2024!Harbour#{_pick(string.digits, 3)}"
+DJANGO_KEY = "django-insecure-" + "".join(RNG.choice(string.ascii_lowercase + string.digits + "!@#$%^&*(-_=+)")
+                                          for _ in range(50))
+
+# (text, [(value, entity, rule), ...])
+REQUIRED: list[tuple[str, list[tuple[str, Entity, str]]]] = [
+    # an AWS key id and its secret a line or two apart: credentials file, YAML, env file
+    (f"[default]\naws_access_key_id = {AKIA}\naws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1\n",
+     [(AKIA, A.AWS_ACCESS_KEY, "aws_access_key"), (AWS_SECRET, A.AWS_SECRET_KEY, "aws_secret_key")]),
+    (f"storage:\n  s3:\n    key: {AKIA_2}\n    secret: {AWS_SECRET_2}\n",
+     [(AKIA_2, A.AWS_ACCESS_KEY, "aws_access_key"), (AWS_SECRET_2, A.AWS_SECRET_KEY, "aws_secret_key_pair")]),
+    (f'{{\n  "key": "{AKIA_2}",\n  "region": "us-east-1",\n  "secret": "{AWS_SECRET_2}"\n}}',
+     [(AKIA_2, A.AWS_ACCESS_KEY, "aws_access_key"), (AWS_SECRET_2, A.AWS_SECRET_KEY, "aws_secret_key_pair")]),
+    (f"export KEY_ID={AKIA_2}\nexport BUCKET=logs\nexport SECRET_KEY='{AWS_SECRET_2}'\n",
+     [(AKIA_2, A.AWS_ACCESS_KEY, "aws_access_key"), (AWS_SECRET_2, A.AWS_SECRET_KEY, "aws_secret_key_pair")]),
+    # a GCP service-account key file, keys in Google's order or sorted
+    (SERVICE_ACCOUNT, [(SERVICE_ACCOUNT_KEY, A.PRIVATE_KEY, "gcp_service_account")]),
+    (SORTED_ACCOUNT, [(SORTED_ACCOUNT_KEY, A.PRIVATE_KEY, "gcp_service_account")]),
+    # the same kind of key in JSON that is not a service account is a plain private key
+    (json.dumps({"tls": {"private_key": PEM + "\n"}}),
+     [(json.dumps(PEM)[1:-1], A.PRIVATE_KEY, "private_key")]),
+    # key files: OpenSSH, encrypted PEM (legacy and PKCS#8), PGP, PuTTY
+    (f"~/.ssh/id_ed25519:\n{PEM_OPENSSH}\n", [(PEM_OPENSSH, A.PRIVATE_KEY, "private_key")]),
+    (f"{PEM_ENCRYPTED}\n", [(PEM_ENCRYPTED, A.PRIVATE_KEY, "private_key")]),
+    (f"{PEM_PKCS8_ENCRYPTED}\n", [(PEM_PKCS8_ENCRYPTED, A.PRIVATE_KEY, "private_key")]),
+    (f"{PEM_PGP}\n", [(PEM_PGP, A.PRIVATE_KEY, "private_key")]),
+    (PUTTY_FILE, [(PUTTY_KEY, A.PRIVATE_KEY, "private_key")]),
+    # database URLs with a password
+    (f"SQLALCHEMY_DATABASE_URI = '{POSTGRES}'", [(POSTGRES, A.CONNECTION_STRING, "connection_string")]),
+    # generic secrets that read like words but are not identifiers
+    (f"SECRET_KEY = '{DJANGO_KEY}'", [(DJANGO_KEY, A.GENERIC_SECRET, "generic_secret")]),
+    (f"db_password: {WORDY_PASSWORD}", [(WORDY_PASSWORD, A.GENERIC_SECRET, "generic_secret")]),
+]
+
+
+def _rules(detector: Detector, text: str) -> list[tuple[int, int, str, str]]:
+    return [(f.start, f.end, str(f.entity), f.recognizer) for f in detector.detect(text)]
+
+
+def _expected_rules(text: str, values: list[tuple[str, Entity, str]]) -> list[tuple[int, int, str, str]]:
+    spans = []
+    for value, entity, rule in values:
+        start = text.index(value)
+        spans.append((start, start + len(value), str(entity), rule))
+    return sorted(spans)
+
+
+@pytest.mark.parametrize(("text", "values"), REQUIRED, ids=[v[0][2] for _, v in REQUIRED])
+@pytest.mark.parametrize("detector", [ALL_SECRETS, ALL_SECRETS_RE], ids=["hyperscan", "re"])
+def test_required_formats_report_their_rule_and_span(
+    detector: Detector, text: str, values: list[tuple[str, Entity, str]]
+) -> None:
+    assert _rules(detector, text) == _expected_rules(text, values)
+
+
+def test_a_secret_far_from_its_key_id_is_not_paired() -> None:
+    text = f"key: {AKIA_2}\n" + "note: unrelated\n" * 4 + f"value: {AWS_SECRET_2}\n"
+    assert [rule for *_, rule in _rules(ALL_SECRETS, text)] == ["aws_access_key"]
+
+
+def test_pypi_token_must_be_a_well_formed_macaroon() -> None:
+    assert _secret_checks.pypi_macaroon(PYPI)
+    body = PYPI.removeprefix("pypi-")
+    assert not _secret_checks.pypi_macaroon("pypi-" + body[:-8])  # signature cut short
+    assert not _secret_checks.pypi_macaroon("pypi-AgEIcHlwaS5vcmc" + _pick(_B64URL, 160))
+    assert reported(SECRETS_ONLY, f"upload with pypi-AgEIcHlwaS5vcmc{_pick(_B64URL, 160)}") == []
+
+
+def _jwt_io_example() -> str:
+    """jwt.io's sample token, rebuilt from its documented header, claims and secret."""
+    head = _b64url(b'{"alg":"HS256","typ":"JWT"}')
+    claims = _b64url(b'{"sub":"1234567890","name":"John Doe","iat":1516239022}')
+    signature = hmac.new(b"your-256-bit-secret", f"{head}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{head}.{claims}.{_b64url(signature)}"
+
+
+GENERIC_NEGATIVE: list[str] = [
+    # integrity fields and lock files
+    '"integrity": "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="',
+    "auth_token: sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+S",
+    '"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
+    "secret = sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "github.com/auth0/go-jwt-middleware/v2 v2.2.1 h1:pqxEzmUZ7PdvGxBFmiIkXrm/lO5sd+C0g29S+AbSEBY=",
+    "token: h1:pqxEzmUZ7PdvGxBFmiIkXrm/lO5sd+C0g29S+AbSEBY=",
+    # UUIDs
+    "api_key = 6f1c2e9a-3b7d-4f8e-9a1b-2c3d4e5f6a7b",
+    # base64 images
+    'icon_token = "iVBORw0KGgoAAAANSUhEUgAAADIAAAAyCAYAAAAeP4ixAAAACXBIWXMAAAsTAAALEwEAmpwYAAAA"',
+    "avatar_secret: /9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAYEBQYFBAYGBQYGBwcGBwgKEAoKCQkKFA4PDA",
+    'logo_auth = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAADIAAAAyCAYAAAAeP4ixAAAACXBIW"',
+    # documented examples
+    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "aws_access_key_id: AKIAIOSFODNN7EXAMPLE",
+    f"Authorization: Bearer {_jwt_io_example()}",
+    # placeholders
+    "api_key: <your-key>",
+    "password = <YOUR_DATABASE_PASSWORD_GOES_HERE>",
+    "token: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    'secret: "${DEPLOY_SECRET_FROM_VAULT}"',
+    "password: {{ secret }}",
+    "password: '{{ vault_database_password }}'",
+    "password = changeme",
+    "password = changeme-changeme-2024",
+    "api_key = TODO-set-in-production-env",
+    "token = replace_with_a_real_token_12",
+    # identifiers and words
+    "token = get_access_token_from_env",
+    "password_field = passwordConfirmationInput",
+    "secret_name: prod-database-master-password",
+    "auth_header: X-Amz-Security-Token",
+    "apiKey: defaultApiKeyProviderFactory",
+    "credentials: AwsCredentialsProviderChain",
+    "accessToken: AccessTokenResponseClient2",
+    # file paths
+    "secret_file = secrets/prod/database-password",
+    "token_path: ..\\keys\\deploy-token",
+    "key_store: C:\\ProgramData\\Acme\\signing-keys",
+    "credentials: ~/.config/gcloud/application_default_credentials",
+    # key ids name a key, they hold none
+    '"private_key_id": "3f786850e387550fdab836ed7e6dc881de23001b"',
+    "apiKeyId: 8hG2kLq9Zx4vB7nM3pR6tW1yC5",
+]
+
+
+@pytest.mark.parametrize("text", GENERIC_NEGATIVE)
+@pytest.mark.parametrize("detector", [ALL_SECRETS, ALL_SECRETS_RE], ids=["hyperscan", "re"])
+def test_generic_hard_negative_is_not_reported(detector: Detector, text: str) -> None:
+    assert _rules(detector, text) == []
+
+
+def test_documented_example_is_recognised_by_digest_only() -> None:
+    assert _secret_checks.is_documented_example(_jwt_io_example())
+    assert not _secret_checks.jwt(_jwt_io_example())
+    assert _secret_checks.jwt(fake_jwt())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("get_access_token_from_env", True), ("passwordResetTokenField", True), ("X-Api-Key-Header", True),
+     ("HTTPServerConfig2", True), ("build_2024_release", True), ("mypasswordisgreat", False),
+     ("Tr0ub4dor&3horse", False), ("aB3dE5gH7jK9mN1pQ3", False)],
+)
+def test_identifier_shape(text: str, expected: bool) -> None:
+    assert _secret_checks.looks_like_identifier(text) is expected
+
+
+def test_random_tokens_are_almost_never_read_as_identifiers() -> None:
+    rng = random.Random(5)
+    samples = ["".join(rng.choice(_BASE62) for _ in range(rng.randint(16, 40))) for _ in range(20_000)]
+    samples += ["".join(rng.choice(_B64URL) for _ in range(rng.randint(16, 40))) for _ in range(20_000)]
+    misread = sum(_secret_checks.looks_like_identifier(s) or _secret_checks._is_path(s) for s in samples)
+    assert misread <= 4  # under 1 in 10,000
+
+
+# -- hang checks ---------------------------------------------------------------------------------
+
 SIZE = 2 * 1024 * 1024
 BUDGET_SECONDS = 5.0
 _ADVERSARIAL_UNITS = [
@@ -338,6 +546,9 @@ _ADVERSARIAL_UNITS = [
     "postgres://", "https://a:", "a:b@", "user=a;", "server=a;", "jdbc:ab:",
     "https://hooks.slack.com/services/", "-a", "=a", "password=" + "a/B." * 60 + " ",
     "token: " + "x1:" * 80 + "\n",
+    f"id: {AKIA}\n", f"id: {AKIA}\n  secret: ", f"{AKIA}\n" + "a" * 120, f"{AKIA} x\n  key: " + "b" * 39,
+    '"private_key": "-----BEGIN PRIVATE KEY-----', '"private_key": "-----BEGIN PRIVATE KEY-----' + "QUJD\\n" * 20,
+    "PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nComment: a\nPublic-Lines: 1\n" + "QUJD" * 30 + "\n",
 ]
 _ADVERSARIAL_TAILS = ["-----BEGIN PRIVATE KEY-----", "password=", "eyJhbGciOi.", "Bearer ",
                       "postgres://a:b@h/", "server=x;", "jdbc:ab:", "token=\""]
@@ -378,3 +589,10 @@ def test_two_megabyte_run_of_one_token_finishes(token: str, use_hyperscan: bool)
     started = time.perf_counter()
     detector.detect(text)
     assert time.perf_counter() - started < BUDGET_SECONDS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit", [f"key: {AKIA}\nsecret: {AWS_SECRET}\n", SERVICE_ACCOUNT, PUTTY_FILE],
+                         ids=["aws_pair_lines", "service_account", "putty"])
+def test_runs_of_multi_line_formats_take_linear_time(unit: str) -> None:
+    assert_linear_time(SECRETS_RE, unit)

@@ -44,11 +44,18 @@ AWS_ACCESS_KEY = _token(
     context=("aws", "access key", "access_key_id", "key id"),
 )
 
+# The rest of the key id's line and up to two more, then ``label: ``, ``export LABEL=`` or
+# ``"label": "`` (YAML, env, JSON): lines hold no newline, so the search from one id is bounded.
+_NEXT_LINES = r"(?:[^\n]{0,100}\n){1,3}?[ \t]{0,16}[A-Za-z0-9_.\"' -]{0,48}[:=][ \t\"']{0,4}"
+
 AWS_SECRET_KEY_PAIR = _token(
     "aws_secret_key_pair", Entity.AWS_SECRET_KEY,
     Pattern("aws_secret_after_id",
             rf"(?<![A-Za-z0-9]){_AWS_ID}{_PAIR_GAP}(?P<secret>{_AWS_40})(?![A-Za-z0-9/+=])",
             0.9, group="secret"),
+    Pattern("aws_secret_near_id",
+            rf"(?<![A-Za-z0-9]){_AWS_ID}(?![A-Za-z0-9]){_NEXT_LINES}(?P<secret>{_AWS_40})"
+            r"(?![A-Za-z0-9/+=])", 0.9, group="secret"),
     validator=check.aws_secret_key,
 )
 
@@ -174,7 +181,7 @@ PYPI_TOKEN = _token(
     Pattern("pypi_macaroon",
             rf"(?<![{_B64URL}])pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)"
             rf"[{_B64URL}]{{24,}}", 0.95),
-    validator=check.length_between(70, 100_000),
+    validator=check.pypi_macaroon,
 )
 
 JWT = _token(
@@ -197,9 +204,29 @@ PRIVATE_KEY = Recognizer(
         # A pasted key cut off before its END line is still a key.
         Pattern("pem_truncated",
                 rf"-----BEGIN {_PEM_LABEL}(?:[A-Za-z0-9+/=\s]|\\[nr]){{64,12000}}", 0.9),
+        # PuTTY's .ppk: headers, public lines, then the private lines (one newline between).
+        Pattern("putty_private_key",
+                r"PuTTY-User-Key-File-[23]: [a-z0-9-]{3,40}\r?\nEncryption: [a-z0-9-]{1,40}\r?\n"
+                r"Comment: [^\r\n]{0,200}\r?\nPublic-Lines: [0-9]{1,3}\r?\n"
+                r"(?:[A-Za-z0-9+/=]{1,80}\r?\n){1,40}Private-Lines: [0-9]{1,3}\r?\n"
+                r"[A-Za-z0-9+/=]{1,80}(?![^\r\n])(?:\r?\n[A-Za-z0-9+/=]{1,80}(?![^\r\n])){0,60}", 1.0),
     ),
     validator=check.pem_block,
     priority=100,
+)
+
+GCP_SERVICE_ACCOUNT = Recognizer(
+    "gcp_service_account", Entity.PRIVATE_KEY,
+    # The PEM in a service-account JSON key file, its newlines escaped; the file's
+    # "type" or client e-mail nearby tells it from any other key in JSON.
+    (Pattern("gcp_service_account_key",
+             r'"private_key"\s{0,4}:\s{0,4}"(?P<key>-----BEGIN PRIVATE KEY-----'
+             r"(?:[A-Za-z0-9+/=]|\\n){64,12000}-----END PRIVATE KEY-----)", 1.0, group="key"),),
+    validator=check.pem_block,
+    context=("service_account", "gserviceaccount.com"),
+    requires_context=True,
+    priority=101,  # the same span as the PEM block: this rule names where to revoke it
+    context_window=(600, 600),
 )
 
 _DB_SCHEMES = (
@@ -246,7 +273,9 @@ GENERIC_SECRET = Recognizer(
         # key=value, key: value, "key": "value", KEY="value", key := value, key => value
         Pattern("assigned_secret",
                 rf"(?:(?<![A-Za-z0-9])(?i:{_KEYWORDS})|(?<=[a-z0-9])(?:{_CAMEL_KEYWORDS}))"
-                rf"(?![a-z])[A-Za-z0-9_.-]{{0,32}}[\"']?\s{{0,4}}(?::=|=>|[:=])\s{{0,4}}[\"'`]?"
+                # A key ending in "_id" names a key (private_key_id, apiKeyId), it holds none.
+                rf"(?![a-z])[A-Za-z0-9_.-]{{0,32}}(?<![_-][iI][dD])(?<![a-z]Id)"
+                rf"[\"']?\s{{0,4}}(?::=|=>|[:=])\s{{0,4}}[\"'`]?"
                 rf"{_VALUE}", 0.7, group="value"),
         Pattern("bearer_credential",
                 r"(?<![A-Za-z0-9])(?i:bearer|authorization[\"']?\s{0,4}[:=]\s{0,4}[\"']?basic)"
@@ -260,7 +289,7 @@ GENERIC_SECRET = Recognizer(
 )
 
 RECOGNIZERS: tuple[Recognizer, ...] = (
-    PRIVATE_KEY, AWS_ACCESS_KEY, AWS_SECRET_KEY_PAIR, AWS_SECRET_KEY, GCP_API_KEY, AZURE_KEY,
+    PRIVATE_KEY, GCP_SERVICE_ACCOUNT, AWS_ACCESS_KEY, AWS_SECRET_KEY_PAIR, AWS_SECRET_KEY, GCP_API_KEY, AZURE_KEY,
     GITHUB_TOKEN, GITLAB_TOKEN, SLACK_TOKEN, STRIPE_KEY, TWILIO_KEY, TWILIO_AUTH_TOKEN,
     SENDGRID_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY, HUGGINGFACE_TOKEN, NPM_TOKEN, PYPI_TOKEN,
     JWT, CONNECTION_STRING, GENERIC_SECRET,
