@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, chain
 from pathlib import PurePosixPath
 from typing import Protocol
 
@@ -170,7 +170,7 @@ class _LineLocator:
     def find(self, piece: str) -> int:
         needles = {json.dumps(piece)[1:-1][:60], json.dumps(piece, ensure_ascii=False)[1:-1][:60]}
         # Forward first; then from the top: Jupyter writes a cell's outputs before its source.
-        for index in [*range(self._cursor, len(self._lines)), *range(self._cursor)]:
+        for index in chain(range(self._cursor, len(self._lines)), range(self._cursor)):
             if any(needle in self._lines[index] for needle in needles):
                 self._cursor = index
                 return index + 1

@@ -129,6 +129,7 @@ POSITIVE: list[tuple[str, list[tuple[str, Entity]]]] = [
     (f"aws_access_key_id = {AKIA}", [(AKIA, A.AWS_ACCESS_KEY)]),
     (f"aws_secret_access_key = {AWS_SECRET}", [(AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f'"SecretAccessKey": "{AWS_SECRET}"', [(AWS_SECRET, A.AWS_SECRET_KEY)]),
+    (f'const awsSecretAccessKey: string = "{AWS_SECRET}";', [(AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f"ci,{AKIA},{AWS_SECRET}", [(AKIA, A.AWS_ACCESS_KEY), (AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f"AWS secret key:\n  {AWS_SECRET}", [(AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f"maps key {GCP} in app.js", [(GCP, A.GCP_API_KEY)]),

@@ -65,7 +65,8 @@ AWS_SECRET_KEY = Recognizer(
     validator=check.aws_secret_key,
     # Not "aws" alone: any 40-character path near the word would pass.
     context=("aws_secret_access_key", "aws_secret_key", "aws_secret", "aws secret",
-             "secret_access_key", "secretaccesskey", "secret access key"),
+             "secret_access_key", "secretaccesskey", "secret access key",
+             "awssecretaccesskey", "awssecretkey"),  # camelCase: awsSecretAccessKey
     requires_context=True,
     priority=_PROVIDER,
     context_window=(64, 24),
