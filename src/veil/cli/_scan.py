@@ -141,18 +141,13 @@ def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield None
         return
+    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.completed} files scanned"), transient=True,
-                  console=_stderr_console()) as bar:
+                  console=Console(stderr=True)) as bar:
         task = bar.add_task("scan", total=None)
         yield lambda files, _bytes: bar.advance(task, files)
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def _render(report: ScanReport, form: o.Format, output: Path | None) -> None:

@@ -183,7 +183,7 @@ class Scanner:
                 if progress is not None:
                     progress(1, entry.size)
             return report
-        if self.options.datasets and any(_dataset_by_name(e) for e in entries):
+        if self.options.datasets and any(is_dataset_name(e.path.name) for e in entries):
             self._dataset_detector()  # compiled once here, not once per worker
         with _pool(self, jobs) as pool:
             futures = {pool.submit(_scan_batch, batch): batch for batch in _batches(entries)}
@@ -204,10 +204,6 @@ def _full_detector() -> Detector:
     from veil.detect import default_detector
 
     return default_detector()
-
-
-def _dataset_by_name(entry: FileEntry) -> bool:
-    return is_dataset_name(entry.path.name)
 
 
 def _head(path: Path) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -39,7 +39,6 @@ class WalkStats:
     ignored: int = 0
     vendored: int = 0
     unreadable: int = 0
-    skipped_dirs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,6 @@ def _walk_folder(top: Path, root: Path, include_vendored: bool, include_ignored:
                 continue
             if not include_vendored and name in VENDORED:
                 stats.vendored += 1
-                stats.skipped_dirs.append(child)
                 continue
             if rules and _ignored(rules, child, is_dir=True):
                 stats.ignored += 1

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.unit.scan._fakes import github_token
+from tests.unit.scan._repos import git, init_repo
 
 from ._helpers import Invoke, one_line
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "dev@example.invalid")
-    git(tmp_path, "config", "user.name", "Dev")
-    (tmp_path / "app.py").write_text("print('hello')\n")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "first")
-    return tmp_path
+    return init_repo(tmp_path, "print('hello')\n")
 
 
 def test_staging_a_fake_token_fails_with_how_to_fix_it(veil_cli: Invoke, repo: Path) -> None:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.unit.scan._repos import git, init_repo
 from veil.scan._git import GitProblem, added_files, diff_sources, history_sources, parse_diff
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
-    return done.stdout
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "dev@example.invalid")
-    git(tmp_path, "config", "user.name", "Dev")
-    (tmp_path / "app.py").write_text("a = 1\nb = 2\nc = 3\n")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "first")
-    return tmp_path
+    return init_repo(tmp_path, "a = 1\nb = 2\nc = 3\n")
 
 
 def _lines(sources: list) -> list[tuple[str, int, str]]:

@@ -8,18 +8,9 @@ import zipfile
 from pathlib import Path
 
 from tests.unit.scan._fakes import aws_pair, github_token
+from tests.unit.scan._repos import write_tree as _write
 from veil.scan import Kind, Scanner, ScanOptions, scan_path
 from veil.scan._sources import Source
-
-
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
 
 
 def test_a_token_is_reported_at_its_line_and_column_with_a_remediation(tmp_path: Path) -> None:

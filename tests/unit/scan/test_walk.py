@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.scan._repos import write_tree as _tree
 from veil.errors import InvalidInput
 from veil.scan._walk import WalkStats, walk
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
 
 
 def _names(root: Path, **options: bool) -> list[str]:
