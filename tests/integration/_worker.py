@@ -84,7 +84,30 @@ def auditor(config: dict[str, Any]) -> dict[str, Any]:
     return {"indexes": indexes}
 
 
-TASKS = {"bulk": bulk, "writer": writer, "subject": subject, "auditor": auditor}
+def spender(config: dict[str, Any]) -> dict[str, Any]:
+    """Charge one pure release after another to a shared budget until it refuses."""
+    from tests.conftest import fixture_policy
+    from veil.dp import Ledger, PureDp, _accountant
+    from veil.errors import BudgetExhausted
+
+    data = Database.from_url(config["data_url"], schema=config["data_schema"])
+    log = AuditLog(data)
+    ledger = Ledger(data, log, fixture_policy())
+    _accountant.rdp_of(PureDp(config["epsilon"]))  # dp-accounting loads in seconds here: before the start
+    _wait_for_go(config)
+    spent = []
+    while True:
+        try:
+            charge = ledger.charge(config["dataset"], [PureDp(config["epsilon"])], actor="tester",
+                                   purpose="training", kind="count")
+        except BudgetExhausted:
+            break
+        spent.append(charge.release_id)
+    log.close()
+    return {"releases": spent}
+
+
+TASKS = {"bulk": bulk, "writer": writer, "subject": subject, "auditor": auditor, "spender": spender}
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 _COMMAND_MODULES = {
     "scan": "_scan", "detect": "_detect", "redact": "_redact", "serve": "_serve", "audit": "_audit_cmds",
     "token": "_token_cmds", "dsr": "_dsr", "init": "_vault_cmds", "db": "_vault_cmds", "keys": "_vault_cmds",
-    "retention": "_vault_cmds", "vault": "_vault_cmds",
+    "retention": "_vault_cmds", "vault": "_vault_cmds", "dp": "_dp_cmds",
 }
 
 

@@ -225,6 +225,41 @@ tokens = sa.Table(
     sa.Index("ix_veil_tokens_principal", "principal"),
 )
 
+# Differential privacy: one budget per dataset, with the running composition its charges update under
+# the row's lock, and every release that spent from it (mechanisms and metadata, never results).
+dp_budgets = sa.Table(
+    "veil_dp_budgets",
+    DATA_METADATA,
+    sa.Column("dataset", sa.String(NAME), primary_key=True),
+    sa.Column("epsilon", sa.Float, nullable=False),
+    sa.Column("delta", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),  # subject
+    sa.Column("max_contributions", sa.Integer, nullable=False),
+    sa.Column("owner", sa.String(128), nullable=False),
+    _at("created_at"),
+    sa.Column("releases", sa.Integer, nullable=False),
+    sa.Column("spent", sa.Float, nullable=False),  # the tightest bound known for all releases so far
+    sa.Column("rdp", sa.Text, nullable=False),  # JSON: cumulative Renyi divergence at the accountant's orders
+    sa.Column("naive_epsilon", sa.Float, nullable=False),
+    sa.Column("naive_delta", sa.Float, nullable=False),
+)
+
+dp_releases = sa.Table(
+    "veil_dp_releases",
+    DATA_METADATA,
+    sa.Column("release_id", sa.String(32), primary_key=True),
+    sa.Column("dataset", sa.String(NAME), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    _at("at"),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("purpose", sa.String(NAME), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("mechanisms", sa.Text, nullable=False),  # JSON list of {kind, params}
+    sa.Column("details", sa.Text, nullable=False),  # JSON metadata: query kind, columns, hyperparameters
+    sa.Column("spent_after", sa.Float, nullable=False),
+    sa.UniqueConstraint("dataset", "seq", name="uq_veil_dp_releases_seq"),
+)
+
 data_keys = sa.Table(
     "veil_data_keys",
     KEYS_METADATA,

@@ -16,7 +16,7 @@ from datetime import datetime
 from veil._clock import Clock
 from veil.access import AccessRequest, Decision, Policy, Token
 from veil.audit import AuditEntry, AuditLog
-from veil.errors import AccessDenied, TokenExpired, TokenInvalid, VeilError
+from veil.errors import AccessDenied, BudgetExhausted, TokenExpired, TokenInvalid, VeilError
 
 UNKNOWN = "unknown-principal"
 
@@ -69,8 +69,11 @@ class Guard:
         try:
             yield Allowed(entry.actor, decision.rule)
         except BaseException as exc:
-            # consent or residency refused it after the policy allowed: that check is what decided
-            outcome, rule = ("deny", exc.code) if isinstance(exc, AccessDenied) else ("error", decision.rule)
+            # consent, residency or a privacy budget refused it after the policy allowed: that check decided
+            if isinstance(exc, AccessDenied | BudgetExhausted):
+                outcome, rule = "deny", exc.code
+            else:
+                outcome, rule = "error", decision.rule
             with suppress(VeilError):  # the store is failing too: the original error is the one to report
                 self.audit.append(_with(entry, outcome, rule))
             raise

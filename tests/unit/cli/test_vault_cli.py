@@ -425,7 +425,7 @@ def test_without_migrated_databases_the_fix_is_db_upgrade(veil_cli: Invoke, tmp_
     assert (result.exit_code, one_line(result.stderr)) == (
         1, "error: database is not initialised: run `veil db upgrade`")
     assert not (tmp_path / "veil.db").exists()  # refusing created nothing
-    assert ok(veil_cli("db", "upgrade")).splitlines() == ["data database at revision 0002",
+    assert ok(veil_cli("db", "upgrade")).splitlines() == ["data database at revision 0003",
                                                           "keys database at revision 0001"]
     assert mode(tmp_path / "veil.db") == 0o600
     assert ok(veil_cli("keys", "init")).startswith("created")
@@ -461,7 +461,7 @@ def postgres_databases() -> Iterator[dict[str, str]]:
 def test_db_upgrade_migrates_postgresql(veil_cli: Invoke, tmp_path: Path,
                                         postgres_databases: dict[str, str]) -> None:
     result = veil_cli("db", "upgrade", env=postgres_databases)
-    assert ok(result).splitlines() == ["data database at revision 0002", "keys database at revision 0001"]
+    assert ok(result).splitlines() == ["data database at revision 0003", "keys database at revision 0001"]
     assert "postgres" not in result.output  # URLs may hold passwords: never printed
     (tmp_path / "veil.toml").write_text(template(), encoding="utf-8")
     env = {**postgres_databases, "VEIL_KEK": generate_env_key()}

@@ -18,7 +18,7 @@ from veil.storage.tables import audit_entries, audit_unchained, key_epochs, subj
 
 METADATA = {"data": DATA_METADATA, "keys": KEYS_METADATA}
 WHICH: tuple[Which, ...] = ("data", "keys")
-HEAD = {"data": "0002", "keys": "0001"}
+HEAD = {"data": "0003", "keys": "0001"}
 
 
 def _differences(db: Database, which: Which) -> list[object]:
@@ -95,7 +95,7 @@ def test_0002_keeps_the_unchained_audit_entries_and_starts_an_empty_tree(backend
                 "VALUES (:at, 'cli', 'vault.put', 'collection:customers', 'allow', '{}')"
             ), {"at": datetime(2026, 3, 1, tzinfo=UTC)})
         upgrade(data, "data")
-        assert current_revision(data, "data") == "0002"
+        assert current_revision(data, "data") == HEAD["data"]
         with data.read() as conn:
             kept = conn.execute(sa.select(audit_unchained.c.actor, audit_unchained.c.action)).all()
             assert conn.execute(sa.select(sa.func.count()).select_from(audit_entries)).scalar_one() == 0
