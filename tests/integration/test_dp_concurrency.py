@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+
+pytest.importorskip("dp_accounting", reason="the ledger's accountant needs the dp extra: pip install 'veil[dp]'")
 
 from tests.conftest import Backend, fixture_policy
 from tests.integration._support import count, finish, start_worker, wait_for, worker_config

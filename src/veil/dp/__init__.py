@@ -10,15 +10,32 @@ from __future__ import annotations
 
 from veil.dp._ledger import Budget, BudgetReport, Charge, Ledger, Release
 from veil.dp._mechanisms import Mechanism, PureDp, SubsampledGaussian, Zcdp
+from veil.dp._queries import Count, Histogram, Mean, Quantiles, Query, Sum, Variance
+from veil.dp._release import DpResult, Estimate, release
+from veil.dp._tables import Table, bound_contributions
+from veil.errors import BudgetExhausted
 
 __all__ = [
     "Budget",
+    "BudgetExhausted",
     "BudgetReport",
     "Charge",
+    "Count",
+    "DpResult",
+    "Estimate",
+    "Histogram",
     "Ledger",
+    "Mean",
     "Mechanism",
     "PureDp",
+    "Quantiles",
+    "Query",
     "Release",
     "SubsampledGaussian",
+    "Sum",
+    "Table",
+    "Variance",
     "Zcdp",
+    "bound_contributions",
+    "release",
 ]

@@ -57,9 +57,16 @@ def rdp_of(mechanism: Mechanism) -> tuple[float, ...]:
         return tuple(min(eps, a * eps * eps / 2) for a in orders())
     if isinstance(mechanism, Zcdp):
         return tuple(a * mechanism.rho for a in orders())
+    # RDP composes by addition: a run of n steps diverges n times as much as one step
+    step = _sgd_step_rdp(mechanism.noise_multiplier, mechanism.sampling_rate)
+    return tuple(mechanism.steps * v for v in step)
+
+
+@cache
+def _sgd_step_rdp(noise_multiplier: float, sampling_rate: float) -> tuple[float, ...]:
     dpa = _dp_accounting()
     accountant = dpa.rdp.RdpAccountant(list(orders()))
-    accountant.compose(_sgd_event(dpa, mechanism))
+    accountant.compose(dpa.PoissonSampledDpEvent(sampling_rate, dpa.GaussianDpEvent(noise_multiplier)))
     return tuple(float(v) for v in accountant.rdp)
 
 
@@ -68,11 +75,6 @@ def _rdp_array(mechanism: Mechanism) -> Any:
     import numpy as np
 
     return np.asarray(rdp_of(mechanism), dtype=float)
-
-
-def _sgd_event(dpa: Any, mechanism: SubsampledGaussian) -> Any:
-    step = dpa.PoissonSampledDpEvent(mechanism.sampling_rate, dpa.GaussianDpEvent(mechanism.noise_multiplier))
-    return dpa.SelfComposedDpEvent(step, mechanism.steps)
 
 
 def rdp_epsilon(rdp: Sequence[float], delta: float) -> float:
@@ -124,8 +126,8 @@ def naive_of(mechanism: Mechanism, delta: float) -> tuple[float, float]:
         if delta == 0:
             return math.inf, 0.0
         return rho + 2 * math.sqrt(rho * math.log(1 / delta)), delta
-    one_step = SubsampledGaussian(mechanism.noise_multiplier, mechanism.sampling_rate, 1)
-    return mechanism.steps * rdp_epsilon(rdp_of(one_step), delta), mechanism.steps * delta
+    step = _sgd_step_rdp(mechanism.noise_multiplier, mechanism.sampling_rate)
+    return mechanism.steps * rdp_epsilon(step, delta), mechanism.steps * delta
 
 
 def pld_epsilon(mechanisms: Iterable[Mechanism], delta: float) -> float | None:

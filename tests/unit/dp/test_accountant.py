@@ -45,7 +45,9 @@ def test_the_canonical_dp_sgd_run_matches_dp_accounting_pld_and_rdp() -> None:
 
 def test_pure_releases_compose_below_their_sum_under_pld() -> None:
     releases = [PureDp(0.1)] * 200
-    reference = pld.from_privacy_parameters(dpa.pld.common.DifferentialPrivacyParameters(0.1, 0)).self_compose(200)
+    reference = pld.from_privacy_parameters(
+        dpa.pld.common.DifferentialPrivacyParameters(0.1, 0)
+    ).self_compose(200)
     tight = _accountant.pld_epsilon(releases, DELTA)
     assert tight == pytest.approx(reference.get_epsilon_for_delta(DELTA), rel=1e-9)
     assert tight is not None

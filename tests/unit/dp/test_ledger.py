@@ -124,7 +124,11 @@ def test_a_denied_actor_spends_nothing_and_the_denial_is_audited(databases: tupl
     assert [e.action for e in denials] == ["dp.release", "dp.release", "dp.budget.create"]
     granted = narrow.charge("visits", [PureDp(0.1)], actor="analyst", purpose="reporting", kind="count")
     entry = audit.entries(action="dp.release", decision="allow", limit=10)[-1]
-    assert (entry.actor, entry.rule, entry.resource) == ("analyst", "analysts-release-visits", "dataset:visits")
+    assert (entry.actor, entry.rule, entry.resource) == (
+        "analyst",
+        "analysts-release-visits",
+        "dataset:visits",
+    )
     assert entry.counts == {"releases": 1, "micro_epsilon": round(granted.epsilon_spent * 1e6)}
 
 
