@@ -163,9 +163,10 @@ def dp_query_command(
         return
     typer.echo(f"{result.kind} of {dataset}: epsilon {result.epsilon:.6g} spent, "
                f"{result.epsilon_remaining:.6g} left (release {result.release_id})")  # fmt: skip
-    show_rows(
-        rows, ["group", "value", "low", "high"], form, title=f"estimates at {confidence:.0%} confidence"
-    )
+    # a quantile has no interval in values, only the rows by which its rank may be off
+    spread = ["rank_error"] if kind is QueryKind.QUANTILES else ["low", "high"]
+    columns = ["group", "value", *spread]
+    show_rows(rows, columns, form, title=f"estimates at {confidence:.0%} confidence")
 
 
 def _labels(values: list[str] | None) -> list[str] | list[int] | None:
