@@ -152,3 +152,11 @@ def update_docs(results: Path, docs: Path) -> None:
     found = [results / name for name in ("dp.json", "dp_train.json")]
     loaded = [json.loads(p.read_text(encoding="utf-8")) if p.exists() else None for p in found]
     replace_section(docs, HEADING, render_section(*loaded))
+
+
+def save(result: dict[str, Any], output: Path, docs: Path | None) -> None:
+    """Write a benchmark's JSON, re-render the section from both results files, print the JSON."""
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if docs is not None:
+        update_docs(output.parent, docs)
+    print(json.dumps(result, indent=2))

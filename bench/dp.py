@@ -11,7 +11,6 @@ Training (DP-SGD on Fashion-MNIST) is bench/dp_train.py.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._dp_report import update_docs
+from bench._dp_report import save
 from bench._provenance import source_state, versions
 
 DELTA = 1e-5
@@ -150,10 +149,7 @@ def main() -> None:
         result["queries"] = queries(
             ledger_in(folder / "c"), rows=args.rows, draws=args.draws, opendp_draws=args.opendp_draws
         )
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.docs is not None:
-        update_docs(args.output.parent, args.docs)
-    print(json.dumps(result, indent=2))
+    save(result, args.output, args.docs)
 
 
 if __name__ == "__main__":

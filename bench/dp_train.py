@@ -16,7 +16,6 @@ The test set is used once, after training; no hyperparameter is tuned on it in t
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
-from bench._dp_report import update_docs
+from bench._dp_report import save
 from bench._fashion_mnist import features, load
 from bench._provenance import source_state, versions
 from bench.dp import ledger_in
@@ -104,10 +103,7 @@ def main() -> None:
             "source": source_state(),
             "training": train(args, Path(tmp)),
         }
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.docs is not None:
-        update_docs(args.output.parent, args.docs)
-    print(json.dumps(result, indent=2))
+    save(result, args.output, args.docs)
 
 
 if __name__ == "__main__":

@@ -230,14 +230,7 @@ def _counts(codes: Array | None, rows: int, size: int) -> list[int]:
 
 def _plan_count(query: Count, table: Table, epsilon: float, rows: int, alpha: float) -> _Plan:
     codes, keys = _grouping(table, query)
-    noise = laplace(rows, epsilon)
-    exact = _counts(codes, len(table), len(keys))
-    margin = accuracy(noise.scale, alpha)
-
-    def finish(out: list[Any]) -> dict[Key, Estimate]:
-        return _count_estimates(keys, out[0], margin)
-
-    return _Plan("count", (noise,), ((noise, exact),), finish)
+    return _counting("count", keys, _counts(codes, len(table), len(keys)), rows, epsilon, alpha)
 
 
 def _plan_histogram(query: Histogram, table: Table, epsilon: float, rows: int, alpha: float) -> _Plan:
@@ -247,14 +240,19 @@ def _plan_histogram(query: Histogram, table: Table, epsilon: float, rows: int, a
     if groups is not None:
         cells = np.where((groups >= 0) & (cells >= 0), groups * width + cells, -1)
     keys = [(*g, c) for g in group_keys for c in query.categories]
-    noise = laplace(rows, epsilon)
     exact = np.bincount(cells[cells >= 0], minlength=len(keys)).tolist()
+    return _counting("histogram", keys, exact, rows, epsilon, alpha)
+
+
+def _counting(kind: str, keys: list[Key], exact: list[int], rows: int, epsilon: float, alpha: float) -> _Plan:
+    """Counts per key, one Laplace for the whole vector (a subject moves it by ``rows`` in L1)."""
+    noise = laplace(rows, epsilon)
     margin = accuracy(noise.scale, alpha)
 
     def finish(out: list[Any]) -> dict[Key, Estimate]:
         return _count_estimates(keys, out[0], margin)
 
-    return _Plan("histogram", (noise,), ((noise, exact),), finish)
+    return _Plan(kind, (noise,), ((noise, exact),), finish)
 
 
 def _plan_sum(query: Sum, table: Table, epsilon: float, rows: int, alpha: float) -> _Plan:

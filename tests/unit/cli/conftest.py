@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -19,3 +22,11 @@ def veil_cli() -> Invoke:
         return runner.invoke(app, list(args), input=input, env=env)
 
     return invoke
+
+
+@pytest.fixture
+def in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commands run with tmp_path as their project folder and no VEIL_* from the machine."""
+    for name in [n for n in os.environ if n.startswith("VEIL_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,11 @@ from ._helpers import Invoke, Result, one_line
 EMAIL = "ana.lima@example.org"
 
 
-@pytest.fixture(autouse=True)
-def in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [n for n in os.environ if n.startswith("VEIL_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture
-def project(veil_cli: Invoke, tmp_path: Path) -> Path:
+def project(in_tmp_path: None, veil_cli: Invoke, tmp_path: Path) -> Path:
     assert veil_cli("init").exit_code == 0
     put = veil_cli("vault", "put", "customers", "c-1", "--purpose", "support", "--region", "EU", f"email={EMAIL}")
     assert put.exit_code == 0, put.output

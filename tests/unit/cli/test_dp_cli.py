@@ -4,7 +4,6 @@ vault, charged first, refused with one line, and no value of a row in the output
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,11 @@ pytest.importorskip("opendp", reason="veil dp needs the dp extra: pip install 'v
 pytest.importorskip("pyarrow", reason="reading a file needs the parquet extra")
 
 
-@pytest.fixture(autouse=True)
-def in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [n for n in os.environ if n.startswith("VEIL_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture
-def project(veil_cli: Invoke) -> None:
+def project(in_tmp_path: None, veil_cli: Invoke) -> None:
     assert veil_cli("init").exit_code == 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import stat
 import tomllib
@@ -29,16 +28,11 @@ from ._helpers import Invoke, Result, one_line
 EMAIL = "ana.lima@example.org"
 
 
-@pytest.fixture(autouse=True)
-def in_tmp_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every command runs with tmp_path as its project folder and no VEIL_* from the machine."""
-    for name in [n for n in os.environ if n.startswith("VEIL_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 @pytest.fixture
-def project(veil_cli: Invoke, tmp_path: Path) -> Path:
+def project(in_tmp_path: None, veil_cli: Invoke, tmp_path: Path) -> Path:
     result = veil_cli("init")
     assert result.exit_code == 0, result.output
     return tmp_path
