@@ -97,8 +97,11 @@ def cpus() -> list[int]:
 
 
 def child_env() -> dict[str, str]:
-    """This environment without VEIL_* (a developer's settings must not steer the run)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("VEIL_")}
+    """This environment without VEIL_* (a developer's settings must not steer the run) and without
+    PYTHONDONTWRITEBYTECODE, which this sandbox sets: Python tools run as on a developer's machine,
+    from their bytecode cache after the first run."""
+    dropped = ("VEIL_", "PYTHONDONTWRITEBYTECODE")
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
 
 
 Done = subprocess.CompletedProcess[str]

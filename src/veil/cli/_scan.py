@@ -93,7 +93,6 @@ def scan_command(
     store = FingerprintStore(home / FINGERPRINTS)
     cached = load_pattern_cache(SCAN_PATTERNS)
     scanner = Scanner(options, fingerprints=store if store.names() else None)
-    refresh_pattern_cache(SCAN_PATTERNS, cached)
     try:
         report = _run(scanner, chosen or [Path()], root, diff, staged, history, ref,
                       show_progress=not no_progress and form is o.Format.HUMAN and sys.stderr.isatty())
@@ -105,6 +104,8 @@ def scan_command(
         accepted = load_baseline(baseline_path) if baseline is not None or baseline_path.exists() else None
     except InvalidInput as exc:  # a wrong path, revision or baseline: say what to fix
         raise UsageProblem(exc.message) from None
+    finally:  # after the run: a dataset's profiler compiles its patterns only when one is found
+        refresh_pattern_cache(SCAN_PATTERNS, cached)
     if audit_baseline:
         _audit(report, accepted, scanner, output)
     if update_baseline:

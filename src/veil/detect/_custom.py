@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,8 @@ def _read(file: Path) -> object:
     except OSError as exc:
         raise ConfigError(f"{file.name}: cannot read recognizer file ({type(exc).__name__})") from None
     if suffix == ".toml":
+        import tomllib  # here, like yaml: a scan that loads no recognizer file never parses TOML
+
         try:
             return tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

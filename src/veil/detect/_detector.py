@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, compile_words
+from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, LazyWords, lazy_words
 from veil.detect._engine import PatternEngine, Span
 from veil.detect._entities import Entity, EntityName
 from veil.detect._finding import Finding
@@ -34,8 +34,8 @@ class NerModel(Protocol):
 class _Compiled:
     recognizer: Recognizer
     pattern: Pattern
-    context: re.Pattern[str] | None
-    negative: re.Pattern[str] | None
+    context: LazyWords | None
+    negative: LazyWords | None
     before: int  # context window, in characters before and after the candidate
     after: int
 
@@ -75,7 +75,7 @@ class Detector:
         self._ner = ner
         self._priority = {r.name: r.priority for r in chosen}
         self._entries = [
-            _Compiled(r, p, compile_words(r.context), compile_words(r.negative_context), *r.context_window)
+            _Compiled(r, p, lazy_words(r.context), lazy_words(r.negative_context), *r.context_window)
             for r in chosen
             for p in r.patterns
         ]
@@ -144,7 +144,7 @@ class Detector:
             gate = self._context_gates.get(index)
             if gate is not None:
                 lowered = text.lower() if lowered is None else lowered
-                if not any(word in lowered for word in gate):
+                if not any(all(word in lowered for word in phrase) for phrase in gate):
                     continue  # none of its candidates could have a context word near it
             group = self._groups[index]
             for match in pattern.finditer(text) if spans is None else _in_spans(pattern, text, spans):
@@ -188,20 +188,22 @@ def _in_spans(pattern: re.Pattern[str], text: str, spans: list[Span]) -> Iterato
                 yield match
 
 
-def _context_gate(group: list[_Compiled], threshold: float) -> tuple[str, ...]:
-    """Words of which one must be in a text for the group's pattern to find anything there.
+def _context_gate(group: list[_Compiled], threshold: float) -> tuple[tuple[str, ...], ...]:
+    """Context phrases, as their words, of which one must be in a text (every word of it, anywhere)
+    for the group's pattern to find anything there.
 
-    Empty when some candidate could pass without context. Multi-word phrases gate on their
-    first word: a superset, so the exact check near each candidate still decides.
+    Empty when some candidate could pass without context. A superset of where the phrase stands
+    whole near a candidate: the exact check near each candidate still decides. Gating on all of
+    a phrase's words matters: "secret access key" alone would let every text with "secret" pass.
     """
-    words: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
     for entry in group:
         recognizer = entry.recognizer
         weak = entry.pattern.score < threshold and recognizer.refine is None
         if not (recognizer.requires_context or weak) or not recognizer.context:
             return ()
-        words.update(word.strip().lower().split()[0] for word in recognizer.context if word.strip())
-    return tuple(sorted(words))
+        phrases.update(tuple(word.lower().split()) for word in recognizer.context if word.strip())
+    return tuple(sorted(phrases))
 
 
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]{2,}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import re
 import threading
 from collections.abc import Collection, Sequence
@@ -67,7 +66,8 @@ class PatternEngine:
         with _CACHE_LOCK:  # detectors with the same patterns share one compiled database
             if key not in _CACHE:
                 loaded = _LOADED.pop(_digest(key), None) if _LOADED else None
-                _CACHE[key] = loaded or _prefilter(patterns, self._run_always)
+                database = _deserialized(*loaded) if loaded else None
+                _CACHE[key] = database or _prefilter(patterns, self._run_always)
             self._database, eligible, self._lock = _CACHE[key]
         if self._database is not None:
             accepted = set(eligible)
@@ -142,7 +142,7 @@ class Span(NamedTuple):
 
 
 #: Characters per Hyperscan scan of a long text, and the characters before it scanned again.
-CHUNK = 8192
+CHUNK = 4096
 OVERLAP = 2048
 #: Characters after a chunk that a pattern's lookahead may read.
 LOOKAHEAD = 256
@@ -189,8 +189,9 @@ def _compile_database(patterns: Sequence[tuple[str, int]], indexes: list[int]) -
 
 _CACHE: dict[tuple[tuple[tuple[str, int], ...], frozenset[int]], tuple[Any, list[int], threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
-#: Databases read by ``load_compiled_patterns``, by the digest of what they were compiled from.
-_LOADED: dict[str, tuple[Any, list[int], threading.Lock]] = {}
+#: Databases read by ``load_compiled_patterns``, serialized, with their eligible patterns, by the digest
+#: of what they were compiled from: deserialized when a detector asks for one (a cache holds several).
+_LOADED: dict[str, tuple[bytes, list[int]]] = {}
 
 
 def _prefilter(patterns: Sequence[tuple[str, int]],
@@ -252,19 +253,33 @@ def load_compiled_patterns(data: bytes) -> int:
             length = int.from_bytes(data[at : at + 4], "big")
             header = json.loads(data[at + 4 : at + 4 + length])
             at += 4 + length
-            database = _hs.loadb(data[at : at + header["size"]], _hs.HS_MODE_BLOCK)
-            database.scratch = _hs.Scratch(database)
+            blob = data[at : at + header["size"]]
+            if len(blob) != header["size"]:
+                return found
             at += header["size"]
             with _CACHE_LOCK:
-                _LOADED[header["key"]] = (database, list(header["eligible"]), threading.Lock())
+                _LOADED[str(header["key"])] = (blob, [int(i) for i in header["eligible"]])
             found += 1
-    except (ValueError, KeyError, TypeError, _hs.error):
+    except (ValueError, KeyError, TypeError):
         return found
     return found
 
 
+def _deserialized(blob: bytes, eligible: list[int]) -> tuple[Any, list[int], threading.Lock] | None:
+    """A database that ``load_compiled_patterns`` read; None when this Hyperscan cannot load it."""
+    assert _hs is not None
+    try:
+        database = _hs.loadb(blob, _hs.HS_MODE_BLOCK)
+        database.scratch = _hs.Scratch(database)
+    except _hs.error:
+        return None
+    return database, eligible, threading.Lock()
+
+
 def _digest(key: tuple[tuple[tuple[str, int], ...], frozenset[int]]) -> str:
     """What a database was compiled from, and by which Hyperscan: a loaded one must match both."""
+    import platform  # here: a start that finds its databases in memory never needs it
+
     patterns, always = key
     build = _hs.__version__ if _hs is not None else ""
     text = json.dumps([build, platform.machine(), patterns, sorted(always)])

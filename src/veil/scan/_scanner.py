@@ -6,15 +6,14 @@ for compiling the patterns again; each takes a batch of files at a time.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veil.detect import Detector, secret_recognizers
 from veil.errors import VeilError
@@ -26,6 +25,9 @@ from veil.scan._fingerprints import FingerprintStore, fingerprint_findings
 from veil.scan._sources import SNIFF, Limits, Skipped, Source, sources
 from veil.scan._text import TextResult, scan_text
 from veil.scan._walk import FileEntry, WalkStats, walk
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 #: A batch handed to one worker: enough to outweigh the hand-over, small enough to balance.
 BATCH_BYTES = 1 << 20
@@ -185,6 +187,8 @@ class Scanner:
             return report
         if self.options.datasets and any(is_dataset_name(e.path.name) for e in entries):
             self._dataset_detector()  # compiled once here, not once per worker
+        from concurrent.futures import as_completed
+
         with _pool(self, jobs) as pool:
             futures = {pool.submit(_scan_batch, batch): batch for batch in _batches(entries)}
             for future in as_completed(futures):
@@ -246,6 +250,10 @@ def _scan_batch(batch: list[FileEntry]) -> ScanReport:
 
 
 def _pool(scanner: Scanner, jobs: int) -> Executor:
+    # Imported here: a pre-commit run over a few staged lines never starts a pool.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     if sys.platform == "linux":  # forked workers share the compiled detector
         _install(scanner)
         return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))

@@ -11,17 +11,18 @@ import gzip
 import io
 import json
 import lzma
-import tarfile
-import zipfile
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from veil.scan._dataset_readers import PARQUET_MAGIC, SQLITE_MAGIC
+
+if TYPE_CHECKING:
+    import tarfile
 
 SNIFF = 8192
 #: Files whose hashes look like secrets and hold none of their own: provider rules only.
@@ -196,6 +197,8 @@ def _archive_opener(data: bytes) -> _Opener | None:
 
 def _zip_members(display: str, data: bytes, limits: Limits, skipped: Skipped, depth: int,
                  budget: list[int]) -> Iterator[Source]:
+    import zipfile  # archives are rare: a pre-commit run should not pay for the module
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -216,6 +219,8 @@ def _zip_members(display: str, data: bytes, limits: Limits, skipped: Skipped, de
 
 def _tar_members(display: str, data: bytes, limits: Limits, skipped: Skipped, depth: int,
                  budget: list[int]) -> Iterator[Source]:
+    import tarfile
+
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
             members = [m for m in archive.getmembers() if m.isfile()]

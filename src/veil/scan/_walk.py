@@ -10,10 +10,12 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from veil.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pathspec
 
 IGNORE_FILES = (".gitignore", ".veilignore")
 #: Folders of other people's code or of tools' caches: scanned only when asked.
@@ -83,9 +85,11 @@ def _walk_folder(top: Path, root: Path, include_vendored: bool, include_ignored:
     rules: list[_Rules] = [] if include_ignored else _outer_rules(top)
     for folder, dirs, files in _sorted_walk(top, stats):
         relative = "" if folder == top else folder.relative_to(top).as_posix()
+        shown = display_path(folder, root)
+        shown = "" if shown == "." else f"{shown}/"
         del rules[_still_applying(rules, relative):]
         if not include_ignored:
-            rules.extend(_read_rules(folder, relative, files))
+            rules.extend(_read_rules(folder, relative, [entry.name for entry in files]))
         kept_dirs = []
         for name in dirs:
             child = f"{relative}/{name}" if relative else name
@@ -99,25 +103,33 @@ def _walk_folder(top: Path, root: Path, include_vendored: bool, include_ignored:
                 continue
             kept_dirs.append(name)
         dirs[:] = kept_dirs
-        for name in files:
+        for entry in files:
+            name = entry.name
             child = f"{relative}/{name}" if relative else name
             if rules and _ignored(rules, child, is_dir=False):
                 stats.ignored += 1
                 continue
-            path = folder / name
-            if path.is_symlink() or not path.is_file():
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
                 continue  # a link may point outside the tree or loop: never followed
-            yield FileEntry(path, display_path(path, root), _size(path))
+            yield FileEntry(folder / name, shown + name, _entry_size(entry))
 
 
-def _sorted_walk(top: Path, stats: WalkStats) -> Iterator[tuple[Path, list[str], list[str]]]:
-    def unreadable(_error: OSError) -> None:
-        stats.unreadable += 1
-
-    for folder, dirs, files in os.walk(top, onerror=unreadable):
-        dirs.sort()
-        files.sort()
-        yield Path(folder), dirs, files
+def _sorted_walk(top: Path, stats: WalkStats) -> Iterator[tuple[Path, list[str], list[os.DirEntry[str]]]]:
+    """``os.walk``'s top-down order (its ``dirs`` may be pruned), with each file's directory entry:
+    its type comes from the listing and its size from one ``lstat``, where pathlib took three calls."""
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            stats.unreadable += 1
+            continue
+        dirs = [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
+        files = [entry for entry in entries if not entry.is_dir(follow_symlinks=False)]
+        yield folder, dirs, files
+        pending.extend(folder / name for name in reversed(dirs))
 
 
 def _still_applying(rules: list[_Rules], relative: str) -> int:
@@ -147,6 +159,8 @@ def _outer_rules(top: Path) -> list[_Rules]:
 
 
 def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # here: a pre-commit run over staged lines walks no folder
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -177,5 +191,12 @@ def _lines(path: Path) -> list[str]:
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _entry_size(entry: os.DirEntry[str]) -> int:
+    try:
+        return entry.stat(follow_symlinks=False).st_size
     except OSError:
         return 0

@@ -122,3 +122,23 @@ def test_help_lists_the_options_and_the_sub_commands(veil_cli: Invoke) -> None:
     assert result.exit_code == 0
     assert "--staged" in result.stdout
     assert "fingerprint" in result.stdout
+
+
+def test_the_pattern_cache_keeps_what_the_run_compiled(veil_cli: Invoke, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("hyperscan")
+    from veil.cli import _scan
+    from veil.detect import _engine, default_detector, load_compiled_patterns
+
+    cache = tmp_path / "cache" / "scan-patterns.bin"
+    monkeypatch.setattr(_scan, "SCAN_PATTERNS", cache)
+    monkeypatch.setattr(_engine, "_CACHE", {})  # as in a new process
+    monkeypatch.setattr(_engine, "_LOADED", {})
+    default_detector.cache_clear()
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "people.csv").write_text("name,email\nAda Lovelace,ada@example.org\n")
+    veil_cli("scan", str(tree), "--jobs", "1")
+    # The secret rules and the dataset profiler (compiled during the run, for the CSV): the next run
+    # loads both instead of compiling the profiler's patterns again.
+    assert load_compiled_patterns(cache.read_bytes()) == 2

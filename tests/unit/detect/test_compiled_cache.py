@@ -63,3 +63,14 @@ def test_a_project_cache_is_written_then_read(fresh_process: None, tmp_path: Pat
     assert read_pattern_cache(cache)
     monkeypatch.setattr(_engine, "_compile_database", lambda *_: pytest.fail("compiled again"))
     assert _findings(Detector()) == expected
+
+
+def test_a_database_that_fails_to_load_is_compiled_instead(fresh_process: None) -> None:
+    expected = _findings(Detector())
+    saved = compiled_patterns()
+    _engine._CACHE.clear()
+    header_end = saved.index(b"}", len(b"veil-hs/1\n")) + 1
+    corrupt = saved[:header_end] + bytes(len(saved) - header_end)  # the right size, zeros inside
+    assert load_compiled_patterns(corrupt) == 1  # read lazily: checked when a detector asks for it
+    assert _findings(Detector()) == expected
+    assert not _engine._LOADED

@@ -132,6 +132,7 @@ POSITIVE: list[tuple[str, list[tuple[str, Entity]]]] = [
     (f'const awsSecretAccessKey: string = "{AWS_SECRET}";', [(AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f"ci,{AKIA},{AWS_SECRET}", [(AKIA, A.AWS_ACCESS_KEY), (AWS_SECRET, A.AWS_SECRET_KEY)]),
     (f"AWS secret key:\n  {AWS_SECRET}", [(AWS_SECRET, A.AWS_SECRET_KEY)]),
+    (f"Secret  access key\t{AWS_SECRET}", [(AWS_SECRET, A.AWS_SECRET_KEY)]),  # a phrase's words gate it
     (f"maps key {GCP} in app.js", [(GCP, A.GCP_API_KEY)]),
     (f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={AZURE_ACCOUNT};"
      "EndpointSuffix=core.windows.net", [(AZURE_ACCOUNT, A.AZURE_KEY)]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -74,3 +75,17 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
 def test_a_missing_path_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no such file or folder"):
         list(walk([tmp_path / "missing"], tmp_path))
+
+
+def test_order_sizes_and_shown_paths_match_a_sorted_os_walk(tmp_path: Path) -> None:
+    _tree(tmp_path, {"b/z.txt": "zz", "b/a/y.txt": "y", "a.txt": "", "c/d/e/x.txt": "xxx", "B.txt": "1"})
+    (tmp_path / "c" / "linked").symlink_to(tmp_path / "b", target_is_directory=True)
+    expected = []
+    for folder, dirs, files in os.walk(tmp_path):  # top-down, a link to a folder never entered
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            expected.append((path, path.relative_to(tmp_path).as_posix(), path.stat().st_size))
+    assert [(e.path, e.display, e.size) for e in walk([tmp_path], tmp_path)] == expected
+    inner = [e.display for e in walk([tmp_path / "c"], tmp_path)]
+    assert inner == ["c/d/e/x.txt"]  # shown from the root, not from the folder walked
