@@ -83,10 +83,10 @@ def display_path(path: Path, root: Path) -> str:
 def _walk_folder(top: Path, root: Path, include_vendored: bool, include_ignored: bool,
                  stats: WalkStats) -> Iterator[FileEntry]:
     rules: list[_Rules] = [] if include_ignored else _outer_rules(top)
+    top_shown = display_path(top, root)
     for folder, dirs, files in _sorted_walk(top, stats):
         relative = "" if folder == top else folder.relative_to(top).as_posix()
-        shown = display_path(folder, root)
-        shown = "" if shown == "." else f"{shown}/"
+        shown = "".join(f"{part}/" for part in (top_shown, relative) if part not in ("", "."))
         del rules[_still_applying(rules, relative):]
         if not include_ignored:
             rules.extend(_read_rules(folder, relative, [entry.name for entry in files]))
@@ -111,7 +111,7 @@ def _walk_folder(top: Path, root: Path, include_vendored: bool, include_ignored:
                 continue
             if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
                 continue  # a link may point outside the tree or loop: never followed
-            yield FileEntry(folder / name, shown + name, _entry_size(entry))
+            yield FileEntry(folder / name, shown + name, _size(entry))
 
 
 def _sorted_walk(top: Path, stats: WalkStats) -> Iterator[tuple[Path, list[str], list[os.DirEntry[str]]]]:
@@ -126,8 +126,13 @@ def _sorted_walk(top: Path, stats: WalkStats) -> Iterator[tuple[Path, list[str],
         except OSError:
             stats.unreadable += 1
             continue
-        dirs = [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
-        files = [entry for entry in entries if not entry.is_dir(follow_symlinks=False)]
+        dirs: list[str] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                dirs.append(entry.name)
+            else:
+                files.append(entry)
         yield folder, dirs, files
         pending.extend(folder / name for name in reversed(dirs))
 
@@ -188,15 +193,9 @@ def _lines(path: Path) -> list[str]:
         return []
 
 
-def _size(path: Path) -> int:
+def _size(path: Path | os.DirEntry[str]) -> int:
+    """A named file's size, or a listed one's (a directory entry caches its ``stat``)."""
     try:
         return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _entry_size(entry: os.DirEntry[str]) -> int:
-    try:
-        return entry.stat(follow_symlinks=False).st_size
     except OSError:
         return 0
