@@ -11,7 +11,7 @@ from veil.detect._context import CONTEXT_BOOST, NEGATIVE_PENALTY, LazyWords, laz
 from veil.detect._engine import PatternEngine, Span
 from veil.detect._entities import Entity, EntityName
 from veil.detect._finding import Finding
-from veil.detect._recognizer import Pattern, Recognizer
+from veil.detect._recognizer import Pattern, Recognizer, Validator
 from veil.detect._resolve import resolve_overlaps
 from veil.errors import InvalidInput
 
@@ -140,6 +140,8 @@ class Detector:
             raise InvalidInput("text must be a str")
         found: list[Finding] = []
         lowered: str | None = None
+        # A value repeated through a text (a log, a dump) is validated once: validators are pure.
+        verdicts: dict[tuple[Validator, str], bool] = {}
         for index, pattern, spans in self._engine.candidate_spans(text):  # the hot loop: kept flat
             gate = self._context_gates.get(index)
             if gate is not None:
@@ -154,26 +156,32 @@ class Detector:
                         continue
                     refine = entry.recognizer.refine
                     if refine is None:
-                        finding = self._score(entry, text, start, end, entry.pattern.score)
+                        finding = self._score(entry, text, start, end, entry.pattern.score, verdicts)
                         if finding is not None:
                             found.append(finding)
                         continue
                     for s, e, score in refine(text[start:end]):
-                        finding = self._score(entry, text, start + s, start + e, score) if s < e else None
-                        if finding is not None:
-                            found.append(finding)
+                        if s < e:
+                            finding = self._score(entry, text, start + s, start + e, score, verdicts)
+                            if finding is not None:
+                                found.append(finding)
         return found
 
-    def _score(self, entry: _Compiled, text: str, start: int, end: int,
-               score: float) -> Finding | None:
+    def _score(self, entry: _Compiled, text: str, start: int, end: int, score: float,
+               verdicts: dict[tuple[Validator, str], bool]) -> Finding | None:
         recognizer = entry.recognizer
         low, high = max(0, start - entry.before), end + entry.after
         context = entry.context is not None and entry.context.search(text, low, high) is not None
         # Cheapest checks first: without a context word, a weak candidate can never pass.
         if not context and (recognizer.requires_context or score < self.threshold):
             return None
-        if recognizer.validator is not None and not recognizer.validator(text[start:end]):
-            return None
+        if recognizer.validator is not None:
+            key = (recognizer.validator, text[start:end])
+            valid = verdicts.get(key)
+            if valid is None:
+                valid = verdicts[key] = bool(recognizer.validator(key[1]))
+            if not valid:
+                return None
         if context:
             score = min(1.0, score + CONTEXT_BOOST)
         if entry.negative is not None and entry.negative.search(text, low, high) is not None:
